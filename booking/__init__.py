@@ -1,0 +1,1 @@
+"""Clinic setup, patients, staff, audit and (soon) appointments: the product's top layer."""

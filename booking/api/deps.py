@@ -1,0 +1,109 @@
+"""Request-scoped dependencies: the session (committed at the edge), the clock, the caller.
+
+Every staff route declares its roles through :func:`staff`, which plants a :class:`RoleGuard`
+in the route's dependencies; the route-permission test finds it there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from booking.models import Role
+from booking.services.context import Actor, Context
+from booking.services.sessions import SignedInStaff, authenticate
+from core.clock import Clock
+from core.db import Database
+from core.errors import Forbidden, Unauthenticated
+from core.settings import Settings
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+ALL_ROLES = frozenset(Role)
+
+_bearer = HTTPBearer(auto_error=False, description="token from POST /api/v1/auth/login")
+
+
+def _session(request: Request) -> Iterator[Session]:
+    database: Database = request.app.state.database
+    with database.session(write=request.method not in READ_METHODS) as session:
+        yield session
+
+
+# scope="function": commit before the response is sent, so a failed commit is the response.
+DbSession = Annotated[Session, Depends(_session, scope="function")]
+
+
+def get_clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+AppClock = Annotated[Clock, Depends(get_clock)]
+AppSettings = Annotated[Settings, Depends(get_settings)]
+
+
+def public_context(session: DbSession, clock: AppClock) -> Context:
+    return Context(session=session, actor=Actor.system("anonymous"), now=clock.now())
+
+
+PublicContext = Annotated[Context, Depends(public_context)]
+
+
+class RoleGuard:
+    """Resolves the bearer token to a signed-in staff member holding one of ``roles``."""
+
+    def __init__(self, roles: frozenset[Role]) -> None:
+        self.roles = roles
+
+    def __call__(
+        self,
+        session: DbSession,
+        clock: AppClock,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> SignedInStaff:
+        if credentials is None or credentials.scheme.lower() != "bearer":
+            raise Unauthenticated()
+        ctx = Context(session=session, actor=Actor.system("auth"), now=clock.now())
+        staff = authenticate(ctx, token=credentials.credentials)
+        if staff.role not in self.roles:
+            raise Forbidden()
+        return staff
+
+
+@dataclass(frozen=True)
+class StaffContext(Context):
+    """A Context whose actor is a signed-in staff member."""
+
+    staff: SignedInStaff
+
+
+def staff(*roles: Role) -> Any:
+    """``Depends`` for a StaffContext of a caller holding one of ``roles`` (default: any)."""
+    guard = RoleGuard(frozenset(roles) or ALL_ROLES)
+
+    def dependency(
+        session: DbSession,
+        clock: AppClock,
+        signed_in: Annotated[SignedInStaff, Depends(guard)],
+    ) -> StaffContext:
+        return StaffContext(
+            session=session, actor=signed_in.actor, now=clock.now(), staff=signed_in
+        )
+
+    return Depends(dependency)
+
+
+AnyStaff = Annotated[StaffContext, staff()]
+Admin = Annotated[StaffContext, staff(Role.ADMIN)]
+FrontDesk = Annotated[StaffContext, staff(Role.ADMIN, Role.FRONT_DESK)]
+ClinicalStaff = Annotated[StaffContext, staff(Role.ADMIN, Role.CLINICIAN)]

@@ -1,0 +1,72 @@
+"""Every error leaves as RFC 9457 problem JSON with a stable ``code``; never a bare 500."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from core.errors import DomainError
+
+log = logging.getLogger("clinic.api")
+PROBLEM_JSON = "application/problem+json"
+
+
+def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
+    body = {
+        "type": f"about:blank#{code}",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        **extra,
+    }
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def domain_problem(exc: DomainError) -> JSONResponse:
+    return problem(exc.status, exc.code, exc.message, **exc.extra)
+
+
+def _readable(error: dict[str, Any]) -> dict[str, Any]:
+    # Drop the echoed input: it may hold a password or a patient's details.
+    location = [str(part) for part in error.get("loc", ()) if part != "body"]
+    message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+    return {"field": ".".join(location) or "body", "message": message}
+
+
+async def _on_domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+    return domain_problem(exc)
+
+
+async def _on_validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = [_readable(error) for error in exc.errors()]
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+    return problem(422, "validation_error", detail, errors=errors)
+
+
+async def _on_http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    codes = {404: "not_found", 405: "method_not_allowed"}
+    code = codes.get(exc.status_code, "http_error")
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    return problem(exc.status_code, code, detail)
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    # Log the type and the route only: exception text can carry patient data.
+    log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
+    return problem(500, "internal_error", "something went wrong; nothing was saved")
+
+
+def install(app: FastAPI) -> None:
+    # The decorator form accepts handlers typed for their own exception class.
+    app.exception_handler(DomainError)(_on_domain_error)
+    app.exception_handler(RequestValidationError)(_on_validation_error)
+    app.exception_handler(StarletteHTTPException)(_on_http_error)
+    app.exception_handler(Exception)(_on_unexpected)

@@ -1,0 +1,82 @@
+"""The composition root: settings, database, clock and routers wired into one ASGI app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from booking.api import audit, auth, clinicians, locations, patients, problems, rooms, staff
+from core.clock import Clock, SystemClock
+from core.db import Database
+from core.settings import Settings, get_settings
+
+# Routes anyone may call; the route-permission test holds every other route to a role.
+PUBLIC_PATHS = frozenset(
+    {"/", "/health", "/api/v1/auth/login", "/openapi.json", "/docs", "/docs/oauth2-redirect"}
+)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    clock: Clock | None = None,
+) -> FastAPI:
+    settings = settings or get_settings()
+    owns_database = database is None
+    database = database or Database.from_url(
+        settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_database:
+            database.dispose()
+
+    app = FastAPI(
+        title="Clinic booking and reminders",
+        version="1",
+        lifespan=lifespan,
+        redoc_url=None,
+        description="Consults, treatment sessions, reminders and staff calendars.",
+    )
+    app.state.settings = settings
+    app.state.database = database
+    app.state.clock = clock or SystemClock()
+    problems.install(app)
+    for router in (
+        auth.router,
+        staff.router,
+        locations.router,
+        clinicians.router,
+        rooms.rooms,
+        rooms.appointment_types,
+        patients.router,
+        audit.router,
+    ):
+        app.include_router(router)
+    app.add_api_route("/health", health, methods=["GET"], tags=["ops"])
+    app.add_api_route("/", home, methods=["GET"], include_in_schema=False)
+    return app
+
+
+def health(request: Request) -> JSONResponse:
+    """Liveness plus database reachability (503 when the database does not answer)."""
+    database: Database = request.app.state.database
+    ok = database.ping()
+    body: dict[str, Any] = {"status": "ok" if ok else "degraded", "database": ok}
+    return JSONResponse(body, status_code=200 if ok else 503)
+
+
+def home() -> HTMLResponse:
+    return HTMLResponse(
+        "<!doctype html><html lang=en><meta charset=utf-8><title>Clinic</title>"
+        "<h1>Clinic booking and reminders</h1><ul>"
+        "<li><a href=/docs>API documentation</a></li>"
+        "<li><a href=/health>Health</a></li></ul>"
+    )

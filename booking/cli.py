@@ -1,0 +1,135 @@
+"""The ``clinic`` command: serve, db upgrade, demo, user add."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from booking.demo import seed
+from booking.models import Role
+from booking.schemas.staff import StaffUserIn
+from booking.services.context import Actor, Context
+from booking.services.staff import create_user
+from core import migrations
+from core.clock import SystemClock
+from core.db import Database
+from core.errors import DomainError
+from core.settings import get_settings
+
+
+def _database() -> Database:
+    settings = get_settings()
+    return Database.from_url(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+
+
+def cmd_db_upgrade(_args: argparse.Namespace) -> int:
+    database = _database()
+    migrations.upgrade(database.engine)
+    database.dispose()
+    print("database is at the latest schema")
+    return 0
+
+
+def cmd_demo(_args: argparse.Namespace) -> int:
+    database = _database()
+    migrations.upgrade(database.engine)
+    with database.session() as session:
+        ctx = Context(session=session, actor=Actor.system("demo"), now=SystemClock().now())
+        logins = seed(ctx)
+    database.dispose()
+    url = get_settings().public_url.rstrip("/")
+    print("Demo clinic ready: Harbor Clinic (America/New_York)")
+    print(f"  API docs:  {url}/docs")
+    print(f"  Health:    {url}/health")
+    print("  Staff logins (passwords are new on every `clinic demo`):")
+    for login in logins:
+        print(f"    {login.role.value:<11} {login.email:<32} {login.password}")
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    password = os.environ.get("CLINIC_NEW_USER_PASSWORD") or getpass.getpass("Password: ")
+    try:
+        data = StaffUserIn(
+            email=args.email, name=args.name, role=Role(args.role), password=password
+        )
+    except ValidationError as exc:
+        for error in exc.errors():
+            print(f"error: {'.'.join(map(str, error['loc']))}: {error['msg']}", file=sys.stderr)
+        return 2
+    database = _database()
+    try:
+        with database.session() as session:
+            ctx = Context(session=session, actor=Actor.system("cli"), now=SystemClock().now())
+            user = create_user(ctx, data=data)
+            print(f"created {user.role.value} {user.email}")
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        database.dispose()
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    url = f"http://{args.host}:{args.port}"
+    print(f"Serving the clinic on {url}  (API docs: {url}/docs)", flush=True)
+    uvicorn.run(
+        "booking.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        http="httptools",  # h11 with several workers stalls keep-alive requests (DESIGN.md)
+        loop="uvloop",
+        log_level=args.log_level,
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="clinic", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the API and web pages")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--log-level", default="info")
+    serve.add_argument("--no-scheduler", action="store_true", help="do not run the scheduler")
+    serve.set_defaults(run=cmd_serve)
+
+    db = commands.add_parser("db", help="database schema").add_subparsers(dest="db", required=True)
+    db.add_parser("upgrade", help="migrate to the latest schema").set_defaults(run=cmd_db_upgrade)
+
+    demo = commands.add_parser("demo", help="seed the demo clinic and print logins")
+    demo.set_defaults(run=cmd_demo)
+
+    user = commands.add_parser("user", help="staff accounts").add_subparsers(
+        dest="user", required=True
+    )
+    add = user.add_parser(
+        "add", help="add a staff account (password from a prompt or CLINIC_NEW_USER_PASSWORD)"
+    )
+    add.add_argument("--email", required=True)
+    add.add_argument("--name", required=True)
+    add.add_argument("--role", required=True, choices=[role.value for role in Role])
+    add.set_defaults(run=cmd_user_add)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    code: int = args.run(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,40 @@
+"""Every ORM model of the product, imported here so one metadata sees them all."""
+
+from booking.models.audit import AuditEvent
+from booking.models.patients import ContactRestriction, Patient
+from booking.models.setup import (
+    AppointmentKind,
+    AppointmentType,
+    Clinician,
+    DateOverride,
+    Location,
+    LocationClosure,
+    Room,
+    RoomKind,
+    TimeOff,
+    WorkingHours,
+    clinician_appointment_types,
+)
+from booking.models.staff import Role, StaffSession, StaffUser
+from core.db import Base
+
+__all__ = [
+    "AppointmentKind",
+    "AppointmentType",
+    "AuditEvent",
+    "Base",
+    "Clinician",
+    "ContactRestriction",
+    "DateOverride",
+    "Location",
+    "LocationClosure",
+    "Patient",
+    "Role",
+    "Room",
+    "RoomKind",
+    "StaffSession",
+    "StaffUser",
+    "TimeOff",
+    "WorkingHours",
+    "clinician_appointment_types",
+]

@@ -1,0 +1,34 @@
+"""The audit log: who changed what, when, from which values to which."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base, IdMixin
+
+
+class AuditEvent(IdMixin, Base):
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index(None, "entity_type", "entity_id", "at"),
+        Index(None, "patient_id", "at"),
+        Index(None, "appointment_id", "at"),
+    )
+
+    at: Mapped[datetime]
+    actor_kind: Mapped[str] = mapped_column(String(16))  # staff | patient | system
+    actor_id: Mapped[uuid.UUID | None]
+    actor_label: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(64))
+    entity_type: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[uuid.UUID]
+    patient_id: Mapped[uuid.UUID | None]
+    appointment_id: Mapped[uuid.UUID | None]
+    reason: Mapped[str | None] = mapped_column(String(500))
+    before: Mapped[dict[str, Any] | None]
+    after: Mapped[dict[str, Any] | None]

@@ -1,0 +1,64 @@
+"""Field types shared by the schemas: names, zones, phone numbers, e-mail addresses."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+import phonenumbers
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, StringConstraints
+
+from core.settings import get_settings
+
+
+class Schema(BaseModel):
+    """Input schemas reject unknown fields so a typo is an error, not a silent no-op."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class OutSchema(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+def _check_zone(name: str) -> str:
+    # ZoneInfo alone accepts odd keys such as "localtime" or "posixrules"; the list is canonical.
+    if name not in _zones():
+        raise ValueError(f"unknown time zone {name!r}: use an IANA name such as America/New_York")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {name!r}") from exc
+    return name
+
+
+_ZONES: set[str] = set()
+
+
+def _zones() -> set[str]:
+    if not _ZONES:
+        _ZONES.update(available_timezones())
+        _ZONES.add("UTC")
+    return _ZONES
+
+
+def to_e164(raw: str) -> str:
+    """Normalise a phone number to E.164, reading national numbers in the clinic's region."""
+    try:
+        number = phonenumbers.parse(raw, get_settings().default_phone_region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"{raw!r} is not a phone number") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError(f"{raw!r} is not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _lower(value: str) -> str:
+    return value.lower()
+
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+ShortText = Annotated[str, StringConstraints(max_length=200)]
+TimeZoneName = Annotated[str, AfterValidator(_check_zone)]
+PhoneNumber = Annotated[str, StringConstraints(max_length=40), AfterValidator(to_e164)]
+Email = Annotated[EmailStr, AfterValidator(_lower)]

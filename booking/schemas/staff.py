@@ -1,0 +1,67 @@
+"""Staff accounts, login and audit events."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+
+from booking.models import Role
+from booking.schemas.fields import Email, Name, OutSchema, Schema
+
+Password = str
+
+
+class StaffUserIn(Schema):
+    email: Email
+    name: Name
+    role: Role
+    password: Password = Field(min_length=12, max_length=256)
+    clinician_id: uuid.UUID | None = None
+
+
+class StaffUserPatch(Schema):
+    name: Name | None = None
+    role: Role | None = None
+    password: Password | None = Field(default=None, min_length=12, max_length=256)
+    clinician_id: uuid.UUID | None = None
+    active: bool | None = None
+
+
+class StaffUserOut(OutSchema):
+    id: uuid.UUID
+    email: str
+    name: str
+    role: Role
+    active: bool
+    clinician_id: uuid.UUID | None
+
+
+class LoginIn(Schema):
+    email: Email
+    password: Password = Field(min_length=1, max_length=256)
+
+
+class TokenOut(OutSchema):
+    access_token: str
+    token_type: str = "bearer"  # noqa: S105 (the OAuth 2 scheme name)
+    expires_at: datetime
+    user: StaffUserOut
+
+
+class AuditEventOut(OutSchema):
+    id: uuid.UUID
+    at: datetime
+    actor_kind: str
+    actor_id: uuid.UUID | None
+    actor_label: str
+    action: str
+    entity_type: str
+    entity_id: uuid.UUID
+    patient_id: uuid.UUID | None
+    appointment_id: uuid.UUID | None
+    reason: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None

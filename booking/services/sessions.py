@@ -1,0 +1,106 @@
+"""Signing in and out: bearer tokens that are random, expiring, revocable and stored hashed."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from booking.models import Role, StaffSession, StaffUser
+from booking.services.audit import record
+from booking.services.context import Actor, Context
+from booking.services.staff import find_by_email, hash_password, verify_password
+from core.errors import DomainError, Unauthenticated
+from core.tokens import hash_token, new_token
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+# Verified when the email is unknown, so a wrong email costs as long as a wrong password.
+_DUMMY_HASH = hash_password("not-a-real-password-just-for-timing")
+
+
+@dataclass(frozen=True)
+class SignedInStaff:
+    id: uuid.UUID
+    email: str
+    name: str
+    role: Role
+    clinician_id: uuid.UUID | None
+    session_id: uuid.UUID
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(kind="staff", id=self.id, label=self.email)
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    expires_at: datetime
+    user: StaffUser
+
+
+class TooManyAttempts(DomainError):
+    def __init__(self) -> None:
+        super().__init__(
+            "too_many_attempts", "too many failed sign-ins; try again in 15 minutes", 429
+        )
+
+
+def login(ctx: Context, *, email: str, password: str, ttl: timedelta) -> IssuedToken | DomainError:
+    """A token, or the error to show. Errors are returned, not raised, so the caller still
+    commits the failed-attempt count that the lockout depends on."""
+    user = find_by_email(ctx, email)
+    if user is None or not user.active:
+        verify_password(_DUMMY_HASH, password)
+        return Unauthenticated("wrong email or password")
+    if user.locked_until is not None and user.locked_until > ctx.now:
+        return TooManyAttempts()
+    if not verify_password(user.password_hash, password):
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.failed_logins = 0
+            user.locked_until = ctx.now + LOCKOUT
+            record(ctx, action="staff.locked_out", entity=user)
+        return Unauthenticated("wrong email or password")
+    user.failed_logins = 0
+    user.locked_until = None
+    token = new_token()
+    session = StaffSession(
+        user_id=user.id, token_hash=hash_token(token), created_at=ctx.now, expires_at=ctx.now + ttl
+    )
+    ctx.session.add(session)
+    ctx.session.flush()
+    record(ctx, action="staff.login", entity=user, after={"session_id": str(session.id)})
+    return IssuedToken(token=token, expires_at=session.expires_at, user=user)
+
+
+def authenticate(ctx: Context, *, token: str) -> SignedInStaff:
+    row = ctx.session.execute(
+        select(StaffSession, StaffUser)
+        .join(StaffUser, StaffUser.id == StaffSession.user_id)
+        .where(StaffSession.token_hash == hash_token(token))
+    ).one_or_none()
+    if row is None:
+        raise Unauthenticated("unknown or revoked token")
+    staff_session, user = row.tuple()
+    if staff_session.revoked_at is not None or not user.active:
+        raise Unauthenticated("unknown or revoked token")
+    if staff_session.expires_at <= ctx.now:
+        raise Unauthenticated("the session has expired; sign in again")
+    return SignedInStaff(
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        role=user.role,
+        clinician_id=user.clinician_id,
+        session_id=staff_session.id,
+    )
+
+
+def logout(ctx: Context, *, session_id: uuid.UUID) -> None:
+    staff_session = ctx.get(StaffSession, session_id, "session")
+    staff_session.revoked_at = ctx.now
+    record(ctx, action="staff.logout", entity=staff_session)

@@ -1,0 +1,1 @@
+"""Settings, database, time, errors and tokens: what every other package stands on."""

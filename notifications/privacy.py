@@ -1,0 +1,32 @@
+"""Minimum necessary: words that must never reach an SMS, an email subject or a calendar title."""
+
+from __future__ import annotations
+
+import re
+
+# Drug, treatment and diagnosis words (DOMAIN.md, "Messages: privacy and consent").
+FORBIDDEN_TERMS = (
+    "ketamine",
+    "esketamine",
+    "spravato",
+    "infusion",
+    "depression",
+    "depressive",
+    "ptsd",
+    "anxiety",
+    "bipolar",
+    "suicidal",
+    "psychiatric",
+    "rems",
+    "iv",
+    "nasal spray",
+)
+
+_PATTERN = re.compile(
+    r"\b(?:" + "|".join(re.escape(term) for term in FORBIDDEN_TERMS) + r")\b", re.IGNORECASE
+)
+
+
+def forbidden_terms_in(text: str) -> list[str]:
+    """The forbidden words found in ``text``, lower-cased, in order of appearance."""
+    return [match.group(0).lower() for match in _PATTERN.finditer(text)]
