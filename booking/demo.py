@@ -158,7 +158,7 @@ def _seed_clinician(
 def _seed_logins(ctx: Context, clinician: Clinician) -> list[DemoLogin]:
     logins = []
     for role in Role:
-        email = f"{role.value.replace('_', '-')}@demo.clinic.test"
+        email = f"{role.value.replace('_', '-')}@demo.clinic.example"
         password = secrets.token_urlsafe(12)
         user = _find_or_add(
             ctx,

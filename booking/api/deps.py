@@ -2,9 +2,10 @@
 
 Every staff route declares its roles through :func:`staff`, which plants a :class:`RoleGuard`
 in the route's dependencies; the route-permission test finds it there.
-"""
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: the closure in :func:`staff` needs its
+annotations evaluated where ``guard`` is in scope.
+"""
 
 from collections.abc import Iterator
 from dataclasses import dataclass

@@ -40,7 +40,8 @@ class StaffUserOut(OutSchema):
 
 
 class LoginIn(Schema):
-    email: Email
+    # Not re-validated as an address: sign-in should never fail on a stricter validator.
+    email: str = Field(min_length=3, max_length=254)
     password: Password = Field(min_length=1, max_length=256)
 
 

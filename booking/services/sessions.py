@@ -85,7 +85,7 @@ def authenticate(ctx: Context, *, token: str) -> SignedInStaff:
     ).one_or_none()
     if row is None:
         raise Unauthenticated("unknown or revoked token")
-    staff_session, user = row.tuple()
+    staff_session, user = row
     if staff_session.revoked_at is not None or not user.active:
         raise Unauthenticated("unknown or revoked token")
     if staff_session.expires_at <= ctx.now:
