@@ -1,0 +1,43 @@
+# Two commands do all the set-up: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test lint typecheck pytest clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+## Start the product on SQLite with the demo clinic seeded; prints the URLs and logins.
+run: install
+	$(BIN)/clinic db upgrade
+	CLINIC_PUBLIC_URL=http://$(HOST):$(PORT) $(BIN)/clinic demo
+	$(BIN)/clinic serve --host $(HOST) --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy .
+
+pytest: install
+	@if [ -z "$$CLINIC_TEST_POSTGRES_URL" ]; then \
+	  echo "NOTE: CLINIC_TEST_POSTGRES_URL is not set: the PostgreSQL half of the suite is skipped (SQLite only)."; \
+	fi
+	$(BIN)/pytest -q
+
+## The whole suite: lint, types, and the tests on SQLite (and PostgreSQL when configured).
+test: lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache clinic.db clinic.db-wal clinic.db-shm

@@ -1,0 +1,51 @@
+"""Every error is problem JSON with a stable code; nothing answers with a bare 500."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.conftest import SignedIn
+
+
+def test_unknown_routes_are_404_problems(client: TestClient) -> None:
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["code"] == "not_found"
+    assert set(body) >= {"type", "title", "status", "detail", "code"}
+
+
+def test_wrong_method_is_405_problem(client: TestClient) -> None:
+    response = client.delete("/health")
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+
+
+def test_malformed_json_is_a_422_problem(client: TestClient, admin: SignedIn) -> None:
+    response = client.post(
+        "/api/v1/locations",
+        content=b"{not json",
+        headers=admin.headers | {"Content-Type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
+
+
+def test_malformed_ids_are_422_with_the_field_named(client: TestClient, admin: SignedIn) -> None:
+    response = client.get("/api/v1/locations/not-a-uuid", headers=admin.headers)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "path.location_id"
+
+
+def test_health_reports_the_database(client: TestClient) -> None:
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": True}
+
+
+def test_openapi_documents_the_api(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert "/api/v1/auth/login" in paths
+    assert "/api/v1/patients/{patient_id}/gates" in paths
+    assert "bearer" in str(client.get("/openapi.json").json()["components"]).lower()

@@ -1,0 +1,100 @@
+"""No route can be left open: walk every route of the app and knock on it.
+
+Anonymous calls to anything outside PUBLIC_PATHS get 401; a signed-in role outside a
+route's RoleGuard gets 403. A new route without a guard fails the first test.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
+
+from booking.api.deps import RoleGuard
+from booking.app import PUBLIC_PATHS
+from booking.models import Role
+from tests.conftest import MakeStaff
+
+DUMMY_ID = str(uuid.UUID(int=1))
+
+
+def _guards(dependant: Dependant) -> Iterator[RoleGuard]:
+    for sub in dependant.dependencies:
+        if isinstance(sub.call, RoleGuard):
+            yield sub.call
+        yield from _guards(sub)
+
+
+def _concrete(path: str) -> str:
+    # Path parameters get a well-formed value, so only the guard can refuse the call.
+    path = path.replace("{kind}", "time-off")
+    return re.sub(r"\{[^}]+\}", DUMMY_ID, path)
+
+
+def _calls(app: FastAPI) -> list[tuple[str, str, frozenset[Role] | None]]:
+    """(method, path, roles allowed) for every HTTP route, included routers flattened."""
+    calls = []
+    for route in iter_route_contexts(app.routes):
+        if route.path is None or route.methods is None:
+            continue
+        dependant = getattr(route, "dependant", None)
+        guards = list(_guards(dependant)) if isinstance(dependant, Dependant) else []
+        roles = frozenset.intersection(*(g.roles for g in guards)) if guards else None
+        for method in sorted(route.methods - {"HEAD"}):
+            calls.append((method, route.path, roles))
+    return calls
+
+
+def test_every_non_public_route_has_a_role_guard(app: FastAPI) -> None:
+    unguarded = [
+        (method, path)
+        for method, path, roles in _calls(app)
+        if roles is None and path not in PUBLIC_PATHS
+    ]
+    assert unguarded == []
+    assert len(_calls(app)) > 30  # the walk really saw the API
+
+
+def test_anonymous_calls_get_401_problem(app: FastAPI, client: TestClient) -> None:
+    for method, path, roles in _calls(app):
+        if roles is None:
+            continue
+        response = client.request(method, _concrete(path))
+        assert response.status_code == 401, (method, path, response.text)
+        assert response.json()["code"] == "unauthenticated"
+        assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_a_bogus_token_gets_401(app: FastAPI, client: TestClient) -> None:
+    headers = {"Authorization": "Bearer not-a-real-token"}
+    for method, path, roles in _calls(app):
+        if roles is not None:
+            response = client.request(method, _concrete(path), headers=headers)
+            assert response.status_code == 401, (method, path)
+
+
+def test_roles_outside_the_guard_get_403(
+    app: FastAPI, client: TestClient, make_staff: MakeStaff
+) -> None:
+    signed_in = {role: make_staff(role) for role in Role}
+    checked = 0
+    for method, path, roles in _calls(app):
+        if roles is None:
+            continue
+        for role in set(Role) - roles:
+            response = client.request(method, _concrete(path), headers=signed_in[role].headers)
+            assert response.status_code == 403, (role, method, path, response.text)
+            assert response.json()["code"] == "forbidden"
+            checked += 1
+    assert checked > 10
+
+
+def test_public_routes_answer_without_a_token(client: TestClient) -> None:
+    assert client.get("/health").status_code == 200
+    assert client.get("/openapi.json").status_code == 200
+    assert client.get("/docs").status_code == 200
