@@ -9,14 +9,39 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from booking.api import audit, auth, clinicians, locations, patients, problems, rooms, staff
+from booking.api import (
+    appointments,
+    audit,
+    auth,
+    clinicians,
+    locations,
+    manage,
+    patients,
+    problems,
+    rooms,
+    staff,
+)
 from core.clock import Clock, SystemClock
 from core.db import Database
 from core.settings import Settings, get_settings
 
 # Routes anyone may call; the route-permission test holds every other route to a role.
-PUBLIC_PATHS = frozenset(
-    {"/", "/health", "/api/v1/auth/login", "/openapi.json", "/docs", "/docs/oauth2-redirect"}
+# The booking routes here serve patients and decide per request what a caller may do.
+PUBLIC_ROUTES = frozenset(
+    {
+        ("GET", "/"),
+        ("GET", "/health"),
+        ("GET", "/openapi.json"),
+        ("GET", "/docs"),
+        ("GET", "/docs/oauth2-redirect"),
+        ("POST", "/api/v1/auth/login"),
+        ("GET", "/api/v1/availability"),
+        ("POST", "/api/v1/holds"),
+        ("POST", "/api/v1/appointments"),
+        ("GET", "/api/v1/manage/{token}"),
+        ("POST", "/api/v1/manage/{token}/reschedule"),
+        ("POST", "/api/v1/manage/{token}/cancel"),
+    }
 )
 
 
@@ -58,6 +83,8 @@ def create_app(
         rooms.appointment_types,
         patients.router,
         audit.router,
+        appointments.router,
+        manage.router,
     ):
         app.include_router(router)
     app.add_api_route("/health", health, methods=["GET"], tags=["ops"])

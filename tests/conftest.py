@@ -117,6 +117,7 @@ def settings(database: Database) -> Settings:
     return Settings(
         database_url=database.engine.url.render_as_string(hide_password=False),
         secret_key="test-secret",
+        session_ttl_hours=24 * 30,  # tests move the clock by days; tokens outlive that
     )
 
 
@@ -181,3 +182,9 @@ def front_desk(make_staff: MakeStaff) -> SignedIn:
 @pytest.fixture
 def clinician_login(make_staff: MakeStaff) -> SignedIn:
     return make_staff(Role.CLINICIAN)
+
+
+@pytest.fixture
+def db_url(backend: str, fresh_databases: FreshDatabases) -> str:
+    """An empty database of this backend, for tests that run the product as a process."""
+    return fresh_databases.url(backend)

@@ -108,3 +108,30 @@ AnyStaff = Annotated[StaffContext, staff()]
 Admin = Annotated[StaffContext, staff(Role.ADMIN)]
 FrontDesk = Annotated[StaffContext, staff(Role.ADMIN, Role.FRONT_DESK)]
 ClinicalStaff = Annotated[StaffContext, staff(Role.ADMIN, Role.CLINICIAN)]
+
+
+@dataclass(frozen=True)
+class CallerContext(Context):
+    """A Context for routes open to patients: ``staff`` is set when a staff token came along."""
+
+    staff: SignedInStaff | None
+
+
+def caller_context(
+    session: DbSession,
+    clock: AppClock,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> CallerContext:
+    now = clock.now()
+    if credentials is None:
+        return CallerContext(
+            session=session, actor=Actor("patient", None, "online"), now=now, staff=None
+        )
+    ctx = Context(session=session, actor=Actor.system("auth"), now=now)
+    signed_in = authenticate(
+        ctx, token=credentials.credentials
+    )  # a bad token is 401, not anonymous
+    return CallerContext(session=session, actor=signed_in.actor, now=now, staff=signed_in)
+
+
+Caller = Annotated[CallerContext, Depends(caller_context)]

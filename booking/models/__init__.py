@@ -1,5 +1,14 @@
 """Every ORM model of the product, imported here so one metadata sees them all."""
 
+from booking.models.appointments import (
+    SUPERVISION,
+    Appointment,
+    AppointmentStatus,
+    Hold,
+    IdempotentRequest,
+    Occupancy,
+    ResourceKind,
+)
 from booking.models.audit import AuditEvent
 from booking.models.patients import ContactRestriction, Patient
 from booking.models.setup import (
@@ -19,16 +28,23 @@ from booking.models.staff import Role, StaffSession, StaffUser
 from core.db import Base
 
 __all__ = [
+    "SUPERVISION",
+    "Appointment",
     "AppointmentKind",
+    "AppointmentStatus",
     "AppointmentType",
     "AuditEvent",
     "Base",
     "Clinician",
     "ContactRestriction",
     "DateOverride",
+    "Hold",
+    "IdempotentRequest",
     "Location",
     "LocationClosure",
+    "Occupancy",
     "Patient",
+    "ResourceKind",
     "Role",
     "Room",
     "RoomKind",

@@ -46,9 +46,14 @@ def test_a_read_session_does_not_block_writers(sqlite_db: Database, tmp_path: Pa
 def test_a_failed_unit_of_work_is_rolled_back(sqlite_db: Database) -> None:
     with sqlite_db.engine.begin() as conn:
         conn.execute(text("CREATE TABLE t (x INTEGER)"))
-    with pytest.raises(RuntimeError), sqlite_db.session() as session:
-        session.execute(text("INSERT INTO t VALUES (1)"))
-        raise RuntimeError("boom")
+
+    def insert_then_fail() -> None:
+        with sqlite_db.session() as session:
+            session.execute(text("INSERT INTO t VALUES (1)"))
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        insert_then_fail()
     with sqlite_db.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM t")).scalar() == 0
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from booking.models import Role, StaffSession
 from core.clock import FrozenClock
 from core.db import Database
+from core.settings import Settings
 from core.tokens import hash_token
 from tests.conftest import PASSWORD, MakeStaff, SignedIn
 
@@ -54,8 +55,10 @@ def test_wrong_password_and_unknown_email_get_the_same_401(
         assert response.json()["detail"] == "wrong email or password"
 
 
-def test_tokens_expire(client: TestClient, admin: SignedIn, clock: FrozenClock) -> None:
-    clock.advance(timedelta(hours=11, minutes=59))
+def test_tokens_expire(
+    client: TestClient, admin: SignedIn, clock: FrozenClock, settings: Settings
+) -> None:
+    clock.advance(timedelta(hours=settings.session_ttl_hours) - timedelta(minutes=1))
     assert client.get("/api/v1/auth/me", headers=admin.headers).status_code == 200
     clock.advance(timedelta(minutes=2))
     response = client.get("/api/v1/auth/me", headers=admin.headers)

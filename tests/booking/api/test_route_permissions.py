@@ -1,6 +1,6 @@
 """No route can be left open: walk every route of the app and knock on it.
 
-Anonymous calls to anything outside PUBLIC_PATHS get 401; a signed-in role outside a
+Anonymous calls to anything outside PUBLIC_ROUTES get 401; a signed-in role outside a
 route's RoleGuard gets 403. A new route without a guard fails the first test.
 """
 
@@ -16,7 +16,7 @@ from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
 from booking.api.deps import RoleGuard
-from booking.app import PUBLIC_PATHS
+from booking.app import PUBLIC_ROUTES
 from booking.models import Role
 from tests.conftest import MakeStaff
 
@@ -54,7 +54,7 @@ def test_every_non_public_route_has_a_role_guard(app: FastAPI) -> None:
     unguarded = [
         (method, path)
         for method, path, roles in _calls(app)
-        if roles is None and path not in PUBLIC_PATHS
+        if roles is None and (method, path) not in PUBLIC_ROUTES
     ]
     assert unguarded == []
     assert len(_calls(app)) > 30  # the walk really saw the API

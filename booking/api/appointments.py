@@ -1,0 +1,166 @@
+"""Availability, holds, bookings and the staff's lifecycle actions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import JSONResponse
+
+from booking import availability as av
+from booking.api.deps import AnyStaff, AppSettings, Caller, ClinicalStaff, FrontDesk
+from booking.models import Appointment, AppointmentStatus, Hold
+from booking.schemas.appointments import (
+    AppointmentOut,
+    AvailabilityOut,
+    BookedOut,
+    BookingIn,
+    CancelIn,
+    CompleteIn,
+    HoldIn,
+    HoldOut,
+    RescheduleIn,
+    SlotOut,
+)
+from booking.schemas.fields import TimeZoneName
+from booking.services import appointments, changes, idempotency, listing
+from booking.services.slots import load_query, require_location
+from core.errors import Invalid
+from core.settings import Settings
+
+router = APIRouter(prefix="/api/v1", tags=["appointments"])
+MAX_RANGE_DAYS = 62
+
+
+@router.get("/availability", response_model=AvailabilityOut)
+def availability(
+    ctx: Caller,
+    appointment_type_id: uuid.UUID,
+    start: date,
+    end: date,
+    location_id: uuid.UUID | None = None,
+    clinician_id: uuid.UUID | None = None,
+    tz: Annotated[TimeZoneName | None, Query(description="render times in this zone")] = None,
+) -> AvailabilityOut:
+    """Bookable starts. Public for online-bookable types; other types need a staff token."""
+    if end < start or (end - start).days > MAX_RANGE_DAYS:
+        raise Invalid(
+            "invalid_range", f"end must be on or after start, at most {MAX_RANGE_DAYS} days"
+        )
+    staff = ctx.staff is not None
+    kind = appointments.bookable_type(ctx, appointment_type_id, staff=staff)
+    location = require_location(ctx, location_id)
+    query = load_query(
+        ctx, location=location, kind=kind, first_day=start, last_day=end, staff=staff,
+        clinician_id=clinician_id,
+    )  # fmt: skip
+    zone = ZoneInfo(tz or location.timezone)
+    slots = [_slot(slot, zone) for slot in av.find_slots(query)]
+    return AvailabilityOut(
+        appointment_type_id=kind.id, location_id=location.id, timezone=zone.key, slots=slots
+    )
+
+
+def _slot(slot: av.Slot, zone: ZoneInfo) -> SlotOut:
+    return SlotOut(
+        starts_at=slot.starts_at.astimezone(zone), ends_at=slot.ends_at.astimezone(zone),
+        clinician_id=slot.clinician_id, room_id=slot.room_id,
+    )  # fmt: skip
+
+
+@router.post("/holds", response_model=HoldOut, status_code=201)
+def create_hold(body: HoldIn, ctx: Caller) -> Hold:
+    return appointments.create_hold(ctx, data=body, staff=ctx.staff is not None)
+
+
+@router.post("/appointments", response_model=BookedOut, status_code=201)
+def book(
+    body: BookingIn,
+    ctx: Caller,
+    settings: AppSettings,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> BookedOut | JSONResponse:
+    """Book from a hold or directly. Send an ``Idempotency-Key`` to make retries safe."""
+    staff = ctx.staff is not None
+    if idempotency_key is None:
+        return _booked(appointments.book(ctx, data=body, staff=staff), settings)
+    scope = str(ctx.staff.id) if ctx.staff else "public"
+    print_ = idempotency.fingerprint(body.model_dump(mode="json"))
+    earlier = idempotency.replay(ctx, scope=scope, key=idempotency_key, print_=print_)
+    if earlier is None:
+        booked = appointments.book(ctx, data=body, staff=staff)
+        stored = {"appointment_id": str(booked.appointment.id)}  # never the token itself
+        idempotency.remember(
+            ctx, scope=scope, key=idempotency_key, print_=print_, status=201, body=stored
+        )
+        return _booked(booked, settings)
+    # The first answer never arrived; a fresh manage token replaces the lost one.
+    appointment = changes.load(ctx, uuid.UUID(earlier.body["appointment_id"]))
+    replayed = appointments.Booked(appointment, appointments.rotate_manage_token(ctx, appointment))
+    content = _booked(replayed, settings).model_dump(mode="json")
+    return JSONResponse(content, status_code=earlier.status_code)
+
+
+def _booked(booked: appointments.Booked, settings: Settings) -> BookedOut:
+    return BookedOut(
+        appointment=AppointmentOut.model_validate(booked.appointment),
+        manage_token=booked.manage_token,
+        manage_url=f"{settings.public_url.rstrip('/')}/manage/{booked.manage_token}",
+    )
+
+
+@router.get("/appointments", response_model=list[AppointmentOut])
+def list_appointments(
+    ctx: AnyStaff,
+    day: date | None = None,
+    clinician_id: uuid.UUID | None = None,
+    room_id: uuid.UUID | None = None,
+    patient_id: uuid.UUID | None = None,
+    location_id: uuid.UUID | None = None,
+    status: AppointmentStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[Appointment]:
+    """Staff search; ``day`` is a local date at the location (or the only location)."""
+    return listing.search(
+        ctx, day=day, clinician_id=clinician_id, room_id=room_id, patient_id=patient_id,
+        location_id=location_id, status=status, limit=limit,
+    )  # fmt: skip
+
+
+@router.get("/appointments/{appointment_id}", response_model=AppointmentOut)
+def get_appointment(appointment_id: uuid.UUID, ctx: AnyStaff) -> Appointment:
+    return changes.load(ctx, appointment_id)
+
+
+@router.post("/appointments/{appointment_id}/reschedule", response_model=AppointmentOut)
+def reschedule(appointment_id: uuid.UUID, body: RescheduleIn, ctx: FrontDesk) -> Appointment:
+    appointment = changes.load(ctx, appointment_id)
+    return changes.reschedule(ctx, appointment=appointment, data=body, staff=True)
+
+
+@router.post("/appointments/{appointment_id}/cancel", response_model=AppointmentOut)
+def cancel(appointment_id: uuid.UUID, body: CancelIn, ctx: FrontDesk) -> Appointment:
+    appointment = changes.load(ctx, appointment_id)
+    return changes.cancel(ctx, appointment=appointment, reason=body.reason, staff=True)
+
+
+@router.post("/appointments/{appointment_id}/check-in", response_model=AppointmentOut)
+def check_in(appointment_id: uuid.UUID, ctx: AnyStaff) -> Appointment:
+    return changes.check_in(ctx, appointment=changes.load(ctx, appointment_id))
+
+
+@router.post("/appointments/{appointment_id}/complete", response_model=AppointmentOut)
+def complete(
+    appointment_id: uuid.UUID, ctx: ClinicalStaff, body: CompleteIn | None = None
+) -> Appointment:
+    appointment = changes.load(ctx, appointment_id)
+    at = body.discharged_at if body else None
+    return changes.complete(ctx, appointment=appointment, discharged_at=at)
+
+
+@router.post("/appointments/{appointment_id}/no-show", response_model=AppointmentOut)
+def no_show(appointment_id: uuid.UUID, ctx: FrontDesk) -> Appointment:
+    return changes.no_show(ctx, appointment=changes.load(ctx, appointment_id))

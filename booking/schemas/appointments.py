@@ -1,0 +1,122 @@
+"""Holds, bookings, lifecycle actions and availability answers."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Self
+
+from pydantic import AwareDatetime, Field, model_validator
+
+from booking.models import AppointmentStatus
+from booking.schemas.fields import Name, OutSchema, PhoneNumber, Schema
+from booking.schemas.patients import PatientIn
+
+
+class SlotOut(OutSchema):
+    starts_at: datetime
+    ends_at: datetime
+    clinician_id: uuid.UUID
+    room_id: uuid.UUID | None
+
+
+class AvailabilityOut(OutSchema):
+    appointment_type_id: uuid.UUID
+    location_id: uuid.UUID
+    timezone: str
+    slots: list[SlotOut]
+
+
+class WhereAndWhen(Schema):
+    appointment_type_id: uuid.UUID
+    starts_at: AwareDatetime
+    location_id: uuid.UUID | None = None
+    clinician_id: uuid.UUID | None = None
+    room_id: uuid.UUID | None = None
+
+
+class HoldIn(WhereAndWhen):
+    pass
+
+
+class HoldOut(OutSchema):
+    id: uuid.UUID
+    appointment_type_id: uuid.UUID
+    location_id: uuid.UUID
+    clinician_id: uuid.UUID
+    room_id: uuid.UUID | None
+    starts_at: datetime
+    ends_at: datetime
+    expires_at: datetime
+
+
+class EscortIn(Schema):
+    name: Name
+    phone: PhoneNumber
+
+
+class BookingIn(Schema):
+    """Book from a hold, or directly by type and start; for a known or a new patient."""
+
+    hold_id: uuid.UUID | None = None
+    appointment_type_id: uuid.UUID | None = None
+    starts_at: AwareDatetime | None = None
+    location_id: uuid.UUID | None = None
+    clinician_id: uuid.UUID | None = None
+    room_id: uuid.UUID | None = None
+    patient_id: uuid.UUID | None = None
+    patient: PatientIn | None = None
+    escort: EscortIn | None = None
+    gate_override_reason: str | None = Field(default=None, min_length=5, max_length=500)
+
+    @model_validator(mode="after")
+    def _one_of_each(self) -> Self:
+        if self.hold_id is None and (self.appointment_type_id is None or self.starts_at is None):
+            raise ValueError("give hold_id, or appointment_type_id and starts_at")
+        if (self.patient_id is None) == (self.patient is None):
+            raise ValueError("give exactly one of patient_id and patient")
+        return self
+
+
+class AppointmentOut(OutSchema):
+    id: uuid.UUID
+    appointment_type_id: uuid.UUID
+    patient_id: uuid.UUID
+    location_id: uuid.UUID
+    clinician_id: uuid.UUID
+    room_id: uuid.UUID | None
+    series_id: uuid.UUID | None
+    starts_at: datetime
+    ends_at: datetime
+    status: AppointmentStatus
+    sequence: int
+    escort_name: str | None
+    escort_phone: str | None
+    gate_override_reason: str | None
+    checked_in_at: datetime | None
+    completed_at: datetime | None
+    cancelled_at: datetime | None
+    cancel_reason: str | None
+    late_cancel: bool
+
+
+class BookedOut(OutSchema):
+    appointment: AppointmentOut
+    manage_token: str = Field(description="shown once: the patient's secret manage link")
+    manage_url: str
+
+
+class RescheduleIn(Schema):
+    starts_at: AwareDatetime
+    clinician_id: uuid.UUID | None = None
+    room_id: uuid.UUID | None = None
+
+
+class CancelIn(Schema):
+    reason: str = Field(default="", max_length=500)
+
+
+class CompleteIn(Schema):
+    discharged_at: AwareDatetime | None = Field(
+        default=None, description="the real discharge time; defaults to now"
+    )

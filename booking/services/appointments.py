@@ -1,0 +1,209 @@
+"""Holding a slot and booking it: the rules, the occupancy claim, the audit and the plan,
+all in the caller's one transaction."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from booking.models import Appointment, AppointmentType, Hold, Location, Patient
+from booking.schemas.appointments import BookingIn, HoldIn
+from booking.schemas.patients import PatientIn
+from booking.services import occupancy
+from booking.services.audit import record, record_create
+from booking.services.context import Context
+from booking.services.patients import create_patient, possible_duplicates
+from booking.services.placement import place
+from booking.services.slots import require_location
+from core.errors import DomainError, Forbidden, Invalid, NotFound
+from core.tokens import hash_token, new_token
+from scheduler.facts import AppointmentFacts
+from scheduler.planning import plan
+
+HOLD_MINUTES = 10
+MANAGE_LINK_GRACE = timedelta(days=7)  # aftercare stays readable for a week
+
+
+@dataclass(frozen=True)
+class Booked:
+    appointment: Appointment
+    manage_token: str
+
+
+def bookable_type(ctx: Context, type_id: uuid.UUID, *, staff: bool) -> AppointmentType:
+    kind = ctx.session.get(AppointmentType, type_id)
+    if kind is None or not kind.active or (not staff and not kind.online_bookable):
+        raise NotFound("appointment type")  # a staff-only type is invisible to the public
+    return kind
+
+
+def create_hold(ctx: Context, *, data: HoldIn, staff: bool) -> Hold:
+    kind = bookable_type(ctx, data.appointment_type_id, staff=staff)
+    location = require_location(ctx, data.location_id)
+    spot = place(
+        ctx, kind=kind, location=location, starts_at=data.starts_at,
+        clinician_id=data.clinician_id, room_id=data.room_id, staff=staff,
+    )  # fmt: skip
+    hold = Hold(
+        id=uuid.uuid4(), appointment_type_id=kind.id, location_id=location.id,
+        clinician_id=spot.clinician_id, room_id=spot.room_id, starts_at=spot.starts_at,
+        ends_at=occupancy.session_end(kind, spot.starts_at),
+        expires_at=ctx.now + timedelta(minutes=HOLD_MINUTES), created_at=ctx.now,
+    )  # fmt: skip
+    ctx.session.add(hold)
+    rows = occupancy.rows_for(kind, spot, owner_key=str(hold.id), expires_at=hold.expires_at)
+    for row in rows:
+        row.hold_id = hold.id
+    occupancy.claim(ctx, rows)
+    return hold
+
+
+def book(ctx: Context, *, data: BookingIn, staff: bool) -> Booked:
+    kind, location, spot = _where(ctx, data, staff=staff)
+    patient = _patient(ctx, data, staff=staff)
+    check_gates(kind, patient, data, staff=staff)
+    token = new_token()
+    ends_at = occupancy.session_end(kind, spot.starts_at)
+    appointment = Appointment(
+        id=uuid.uuid4(), appointment_type_id=kind.id, patient_id=patient.id,
+        location_id=location.id, clinician_id=spot.clinician_id, room_id=spot.room_id,
+        starts_at=spot.starts_at, ends_at=ends_at,
+        escort_name=data.escort.name if data.escort else None,
+        escort_phone=data.escort.phone if data.escort else None,
+        gate_override_reason=data.gate_override_reason if staff else None,
+        booked_by="staff" if staff else "patient", manage_token_hash=hash_token(token),
+        manage_token_expires_at=ends_at + MANAGE_LINK_GRACE,
+        created_at=ctx.now, updated_at=ctx.now,
+    )  # fmt: skip
+    ctx.session.add(appointment)
+    rows = occupancy.rows_for(kind, spot, owner_key=str(appointment.id), expires_at=None)
+    for row in rows:
+        row.appointment_id = appointment.id
+    occupancy.claim(ctx, rows)
+    links = {"patient_id": patient.id, "appointment_id": appointment.id}
+    record_create(ctx, appointment, action="appointment.book", **links)
+    if appointment.gate_override_reason:
+        reason = appointment.gate_override_reason
+        record(ctx, action="appointment.gate_override", entity=appointment, reason=reason, **links)
+    plan(ctx.session, facts_of(appointment, kind, location, change="booked"))
+    return Booked(appointment=appointment, manage_token=token)
+
+
+def _where(
+    ctx: Context, data: BookingIn, *, staff: bool
+) -> tuple[AppointmentType, Location, occupancy.Placement]:
+    if data.hold_id is None:
+        if data.appointment_type_id is None or data.starts_at is None:
+            raise Invalid("validation_error", "give hold_id, or appointment_type_id and starts_at")
+        kind = bookable_type(ctx, data.appointment_type_id, staff=staff)
+        location = require_location(ctx, data.location_id)
+        spot = place(
+            ctx, kind=kind, location=location, starts_at=data.starts_at,
+            clinician_id=data.clinician_id, room_id=data.room_id, staff=staff,
+        )  # fmt: skip
+        return kind, location, spot
+    hold = ctx.session.get(Hold, data.hold_id)
+    if hold is None:
+        raise NotFound("hold")
+    kind = bookable_type(ctx, hold.appointment_type_id, staff=staff)
+    location = ctx.get(Location, hold.location_id, "location")
+    spot = occupancy.Placement(hold.starts_at, hold.clinician_id, hold.room_id)
+    ctx.session.delete(hold)  # its occupancy goes with it; the booking claims it afresh
+    ctx.session.flush()
+    if hold.expires_at <= ctx.now:  # expired: fine if nobody took the slot meanwhile
+        spot = place(
+            ctx, kind=kind, location=location, starts_at=hold.starts_at,
+            clinician_id=hold.clinician_id, room_id=hold.room_id, staff=staff,
+        )  # fmt: skip
+    return kind, location, spot
+
+
+def _patient(ctx: Context, data: BookingIn, *, staff: bool) -> Patient:
+    if data.patient_id is not None:
+        if not staff:
+            raise Forbidden("patients book with their details, not a patient id")
+        return ctx.get(Patient, data.patient_id, "patient")
+    if data.patient is None:
+        raise Invalid("validation_error", "give exactly one of patient_id and patient")
+    if staff:
+        return create_patient(ctx, data=data.patient)
+    return match_or_register(ctx, data.patient)
+
+
+def match_or_register(ctx: Context, details: PatientIn) -> Patient:
+    """A patient booking online is matched only on identity plus a contact already on file;
+    anything less registers a new record, flagged for the front desk, never merged."""
+    for candidate in possible_duplicates(ctx, data=details):
+        same_name = (
+            candidate.given_name.lower() == details.given_name.lower()
+            and candidate.family_name.lower() == details.family_name.lower()
+        )
+        same_contact = (details.phone and candidate.phone == details.phone) or (
+            details.email and candidate.email == details.email
+        )
+        if same_name and same_contact:
+            return candidate
+    patient = create_patient(ctx, data=details, allow_duplicate=True)
+    if possible_duplicates(ctx, data=details)[1:]:
+        record(ctx, action="patient.possible_duplicate", entity=patient, patient_id=patient.id)
+    return patient
+
+
+def check_gates(kind: AppointmentType, patient: Patient, data: BookingIn, *, staff: bool) -> None:
+    missing = [
+        message
+        for needed, met, message in (
+            (kind.requires_consult, patient.consult_completed_at, "a completed consult"),
+            (kind.requires_consent, patient.consent_signed_at, "signed treatment consent"),
+            (kind.requires_rems, patient.rems_enrolled_at, "REMS enrollment"),
+            (kind.requires_escort, data.escort, "a named adult escort (name and phone)"),
+        )
+        if needed and not met
+    ]
+    if not missing:
+        return
+    if staff and data.gate_override_reason:
+        return  # audited by the caller
+    raise DomainError(
+        "gate_not_met",
+        "this appointment needs " + ", ".join(missing)
+        + ("; staff may override with gate_override_reason" if staff else ""),
+        422,
+        missing=missing,
+    )  # fmt: skip
+
+
+def facts_of(
+    appointment: Appointment, kind: AppointmentType, location: Location, *, change: str
+) -> AppointmentFacts:
+    return AppointmentFacts(
+        appointment_id=appointment.id, change=change, status=appointment.status.value,
+        kind=kind.kind.value, starts_at=appointment.starts_at, ends_at=appointment.ends_at,
+        zone=location.timezone, patient_id=appointment.patient_id,
+        completed_at=appointment.completed_at,
+    )  # fmt: skip
+
+
+def find_by_manage_token(ctx: Context, token: str) -> Appointment:
+    appointment = ctx.session.scalar(
+        select(Appointment).where(Appointment.manage_token_hash == hash_token(token))
+    )
+    expires = appointment.manage_token_expires_at if appointment else None
+    if appointment is None or expires is None or expires <= ctx.now:
+        raise NotFound("appointment")
+    return appointment
+
+
+def rotate_manage_token(ctx: Context, appointment: Appointment) -> str:
+    """Replace the patient's manage link; the old one stops working at once."""
+    token = new_token()
+    appointment.manage_token_hash = hash_token(token)
+    record(
+        ctx, action="appointment.manage_link_rotated", entity=appointment,
+        patient_id=appointment.patient_id, appointment_id=appointment.id,
+    )  # fmt: skip
+    ctx.session.flush()
+    return token

@@ -1,0 +1,108 @@
+"""Occupancy rows: what an appointment or hold keeps busy, and the guard against overlaps.
+
+PostgreSQL's exclusion constraint (migration 0002) refuses overlapping rows outright;
+on SQLite the caller's ``BEGIN IMMEDIATE`` transaction has already serialized the check
+that precedes the insert. Either way a lost race surfaces here as ``slot_taken``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from booking.models import SUPERVISION, AppointmentType, Hold, Occupancy, ResourceKind
+from booking.services.context import Context
+from core.errors import Conflict
+
+_START_NAMESPACE = uuid.UUID("6f1c3a52-8e0b-4c8e-9d55-3c2f0e4a7b10")
+
+
+def start_resource(clinician_id: uuid.UUID) -> uuid.UUID:
+    """The resource id of a clinician's treatment starts (distinct from the clinician's own)."""
+    return uuid.uuid5(_START_NAMESPACE, str(clinician_id))
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where and when: a start, a clinician and (when the type needs one) a room."""
+
+    starts_at: datetime
+    clinician_id: uuid.UUID
+    room_id: uuid.UUID | None
+
+
+def session_end(kind: AppointmentType, starts_at: datetime) -> datetime:
+    return starts_at + timedelta(minutes=max(kind.clinician_minutes, kind.room_minutes))
+
+
+def rows_for(
+    kind: AppointmentType, place: Placement, *, owner_key: str, expires_at: datetime | None
+) -> list[Occupancy]:
+    """The occupancy rows a booking of ``kind`` at ``place`` needs (owner ids set by caller)."""
+    before = timedelta(minutes=kind.buffer_before_minutes)
+    after = timedelta(minutes=kind.buffer_after_minutes)
+    start = place.starts_at
+    supervised = kind.max_starts_per_window is not None
+
+    def row(resource: ResourceKind, rid: uuid.UUID, end: datetime, key: str) -> Occupancy:
+        return Occupancy(
+            resource_kind=resource, resource_id=rid, starts_at=start - before, ends_at=end,
+            session_start=start, share_key=key, expires_at=expires_at,
+        )  # fmt: skip
+
+    clinician_end = start + timedelta(minutes=kind.clinician_minutes) + after
+    rows = [
+        row(ResourceKind.CLINICIAN, place.clinician_id, clinician_end,
+            SUPERVISION if supervised else owner_key)
+    ]  # fmt: skip
+    if place.room_id is not None:
+        room_end = start + timedelta(minutes=kind.room_minutes) + after
+        rows.append(row(ResourceKind.ROOM, place.room_id, room_end, owner_key))
+    if kind.max_starts_per_window == 1:
+        # One start per window is exactly "these windows may not overlap".
+        window = Occupancy(
+            resource_kind=ResourceKind.CLINICIAN_START,
+            resource_id=start_resource(place.clinician_id),
+            starts_at=start,
+            ends_at=start + timedelta(minutes=kind.start_window_minutes),
+            session_start=start,
+            share_key=owner_key,
+            expires_at=expires_at,
+        )
+        rows.append(window)
+    return rows
+
+
+def purge_expired_holds(ctx: Context, rows: list[Occupancy]) -> None:
+    """Expired holds stop blocking at once; the first booking that meets one removes it."""
+    for row in rows:
+        expired = select(Occupancy.hold_id).where(
+            Occupancy.resource_id == row.resource_id,
+            Occupancy.starts_at < row.ends_at,
+            Occupancy.ends_at > row.starts_at,
+            Occupancy.expires_at <= ctx.now,
+        )
+        hold_ids = list(ctx.session.scalars(expired))
+        if hold_ids:
+            ctx.session.execute(delete(Hold).where(Hold.id.in_(hold_ids)))
+
+
+def claim(ctx: Context, rows: list[Occupancy]) -> None:
+    """Insert the rows; an overlap lost to a concurrent booking becomes a 409."""
+    purge_expired_holds(ctx, rows)
+    ctx.session.add_all(rows)
+    try:
+        ctx.session.flush()
+    except IntegrityError as exc:
+        if "ex_occupancy_no_overlap" in str(exc.orig):
+            raise Conflict("slot_taken", "that time was just taken; choose another") from exc
+        raise
+
+
+def release(ctx: Context, *, appointment_id: uuid.UUID) -> None:
+    ctx.session.execute(delete(Occupancy).where(Occupancy.appointment_id == appointment_id))
+    ctx.session.flush()

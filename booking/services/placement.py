@@ -1,0 +1,73 @@
+"""Choosing and checking where a booking goes: the availability engine's verdict as errors."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from booking import availability as av
+from booking.models import AppointmentType, Location
+from booking.services.context import Context
+from booking.services.occupancy import Placement
+from booking.services.slots import load_query, local_day
+from core.clock import as_utc
+from core.errors import Conflict, DomainError, Invalid
+
+_MESSAGES = {
+    "outside_hours": "that time is outside the clinician's working hours",
+    "closed": "the clinic is closed then",
+    "time_off": "the clinician is away then",
+    "too_soon": "that time is too soon to book",
+    "beyond_horizon": "that time is too far ahead to book",
+    "misaligned": "that start is not on the booking grid",
+    "wrong_room": "that room cannot host this appointment type",
+    "no_clinician": "no clinician offers this appointment type then",
+}
+_TAKEN = frozenset({"clinician_busy", "room_busy", "start_limit"})
+
+
+def _error(reason: str, starts_at: datetime, now: datetime) -> DomainError:
+    if reason in _TAKEN:
+        return Conflict("slot_taken", "that time is already taken; choose another", reason=reason)
+    if reason == "too_soon" and starts_at <= now:
+        return Invalid("in_the_past", "that time has already passed")
+    return Invalid(reason, _MESSAGES.get(reason, reason))
+
+
+def place(
+    ctx: Context,
+    *,
+    kind: AppointmentType,
+    location: Location,
+    starts_at: datetime,
+    clinician_id: uuid.UUID | None,
+    room_id: uuid.UUID | None,
+    staff: bool,
+    ignore_appointment: uuid.UUID | None = None,
+) -> Placement:
+    """The first clinician and room (by preference) that can take ``starts_at``, or an error."""
+    starts_at = as_utc(starts_at)
+    day = local_day(starts_at, location.timezone)
+    query = load_query(
+        ctx, location=location, kind=kind, first_day=day - timedelta(days=1),
+        last_day=day + timedelta(days=1), staff=staff, clinician_id=clinician_id,
+        ignore_appointment=ignore_appointment,
+    )  # fmt: skip
+    if not query.clinician_ids:
+        raise _error("no_clinician", starts_at, ctx.now)
+    rooms: list[uuid.UUID | None] = [room_id] if room_id else _rooms_for(query)
+    first_reason = "no_clinician"
+    for clinician in query.clinician_ids:
+        for room in rooms:
+            reason = av.fits(query, starts_at=starts_at, clinician_id=clinician, room_id=room)
+            if reason is None:
+                return Placement(starts_at=starts_at, clinician_id=clinician, room_id=room)
+            if first_reason == "no_clinician" or reason in _TAKEN:
+                first_reason = reason
+    raise _error(first_reason, starts_at, ctx.now)
+
+
+def _rooms_for(query: av.AvailabilityQuery) -> list[uuid.UUID | None]:
+    if query.rules.room_minutes == 0:
+        return [None]
+    return [room.id for room in query.rooms if room.kind == query.rules.room_kind] or [None]

@@ -1,0 +1,211 @@
+"""Feeds the pure availability engine from the database (columns, not entities: a hot read)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+
+from booking import availability as av
+from booking.models import (
+    SUPERVISION,
+    AppointmentType,
+    Clinician,
+    DateOverride,
+    Location,
+    LocationClosure,
+    Occupancy,
+    ResourceKind,
+    Room,
+    TimeOff,
+    WorkingHours,
+    clinician_appointment_types,
+)
+from booking.services.context import Context
+from core.errors import Invalid
+
+
+def rules_of(kind: AppointmentType, *, staff: bool) -> av.TypeRules:
+    rules = av.TypeRules(
+        clinician_minutes=kind.clinician_minutes,
+        room_minutes=kind.room_minutes,
+        room_kind=kind.room_kind.value if kind.room_kind else None,
+        buffer_before_minutes=kind.buffer_before_minutes,
+        buffer_after_minutes=kind.buffer_after_minutes,
+        min_notice_minutes=kind.min_notice_minutes,
+        horizon_days=kind.horizon_days,
+        slot_step_minutes=kind.slot_step_minutes,
+        max_starts_per_window=kind.max_starts_per_window,
+        start_window_minutes=kind.start_window_minutes,
+    )
+    # Minimum notice protects online booking; the front desk may fill a gap this afternoon.
+    return replace(rules, min_notice_minutes=0) if staff else rules
+
+
+def qualified_clinicians(
+    ctx: Context, *, type_id: uuid.UUID, only: uuid.UUID | None = None
+) -> list[uuid.UUID]:
+    query = (
+        select(Clinician.id)
+        .join(clinician_appointment_types)
+        .where(clinician_appointment_types.c.appointment_type_id == type_id, Clinician.active)
+        .order_by(Clinician.name, Clinician.id)
+    )
+    if only is not None:
+        query = query.where(Clinician.id == only)
+    return list(ctx.session.scalars(query))
+
+
+def load_query(
+    ctx: Context,
+    *,
+    location: Location,
+    kind: AppointmentType,
+    first_day: date,
+    last_day: date,
+    staff: bool,
+    clinician_id: uuid.UUID | None = None,
+    ignore_appointment: uuid.UUID | None = None,
+) -> av.AvailabilityQuery:
+    """Everything the engine needs for ``first_day``..``last_day`` (local dates) at one location.
+
+    ``ignore_appointment`` leaves one appointment's own rows out, so it can be moved.
+    """
+    zone = ZoneInfo(location.timezone)
+    since = datetime.combine(first_day, time(), zone).astimezone(UTC) - timedelta(days=1)
+    until = datetime.combine(last_day, time(), zone).astimezone(UTC) + timedelta(days=2)
+    clinicians = qualified_clinicians(ctx, type_id=kind.id, only=clinician_id)
+    rooms = ctx.session.execute(
+        select(Room.id, Room.kind)
+        .where(Room.location_id == location.id, Room.active)
+        .order_by(Room.name, Room.id)
+    ).all()
+    room_ids = [r.id for r in rooms]
+    clinician_busy, room_busy = _busy(ctx, clinicians, room_ids, since, until, ignore_appointment)
+    return av.AvailabilityQuery(
+        zone=zone,
+        rules=rules_of(kind, staff=staff),
+        clinician_ids=clinicians,
+        rooms=[av.Room(id=r.id, kind=r.kind.value) for r in rooms],
+        weekly_hours=_weekly(ctx, location.id, clinicians),
+        overrides=_overrides(ctx, location.id, clinicians, first_day, last_day),
+        time_off=_time_off(ctx, clinicians, since, until),
+        closures=_closures(ctx, location.id, since, until),
+        clinician_busy=clinician_busy,
+        room_busy=room_busy,
+        now=ctx.now,
+        first_day=first_day,
+        last_day=last_day,
+    )
+
+
+def _weekly(
+    ctx: Context, location_id: uuid.UUID, clinicians: list[uuid.UUID]
+) -> list[av.WeeklyHours]:
+    rows = ctx.session.execute(
+        select(
+            WorkingHours.clinician_id, WorkingHours.weekday, WorkingHours.start_time,
+            WorkingHours.end_time, WorkingHours.effective_from, WorkingHours.effective_until,
+        ).where(WorkingHours.location_id == location_id, WorkingHours.clinician_id.in_(clinicians))
+    )  # fmt: skip
+    return [av.WeeklyHours(*row) for row in rows]
+
+
+def _overrides(
+    ctx: Context, location_id: uuid.UUID, clinicians: list[uuid.UUID], first: date, last: date
+) -> list[av.DayOverride]:
+    # Overrides at any location replace the day: a clinician elsewhere is not here.
+    rows = ctx.session.execute(
+        select(
+            DateOverride.clinician_id, DateOverride.location_id, DateOverride.on_date,
+            DateOverride.start_time, DateOverride.end_time,
+        ).where(
+            DateOverride.clinician_id.in_(clinicians),
+            DateOverride.on_date.between(first, last),
+        )
+    )  # fmt: skip
+    overrides = []
+    for clinician, where, on_date, start, end in rows:
+        if where != location_id:
+            start = end = None  # working at another location that day: off here
+        overrides.append(av.DayOverride(clinician, on_date, start, end))
+    return overrides
+
+
+def _time_off(
+    ctx: Context, clinicians: list[uuid.UUID], since: datetime, until: datetime
+) -> dict[uuid.UUID, list[av.Period]]:
+    rows = ctx.session.execute(
+        select(TimeOff.clinician_id, TimeOff.starts_at, TimeOff.ends_at).where(
+            TimeOff.clinician_id.in_(clinicians),
+            TimeOff.starts_at < until,
+            TimeOff.ends_at > since,
+        )
+    )
+    periods: dict[uuid.UUID, list[av.Period]] = {}
+    for clinician, start, end in rows:
+        periods.setdefault(clinician, []).append(av.Period(start, end))
+    return periods
+
+
+def _closures(
+    ctx: Context, location_id: uuid.UUID, since: datetime, until: datetime
+) -> list[av.Period]:
+    rows = ctx.session.execute(
+        select(LocationClosure.starts_at, LocationClosure.ends_at).where(
+            LocationClosure.location_id == location_id,
+            LocationClosure.starts_at < until,
+            LocationClosure.ends_at > since,
+        )
+    )
+    return [av.Period(start, end) for start, end in rows]
+
+
+def _busy(
+    ctx: Context,
+    clinicians: list[uuid.UUID],
+    rooms: list[uuid.UUID],
+    since: datetime,
+    until: datetime,
+    ignore_appointment: uuid.UUID | None,
+) -> tuple[list[av.ClinicianBusy], list[av.RoomBusy]]:
+    query = select(
+        Occupancy.resource_kind, Occupancy.resource_id, Occupancy.starts_at,
+        Occupancy.ends_at, Occupancy.session_start, Occupancy.share_key,
+    ).where(
+        Occupancy.resource_id.in_([*clinicians, *rooms]),
+        Occupancy.starts_at < until,
+        Occupancy.ends_at > since,
+        or_(Occupancy.expires_at.is_(None), Occupancy.expires_at > ctx.now),
+    )  # fmt: skip
+    if ignore_appointment is not None:
+        query = query.where(
+            or_(Occupancy.appointment_id.is_(None), Occupancy.appointment_id != ignore_appointment)
+        )
+    clinician_busy: list[av.ClinicianBusy] = []
+    room_busy: list[av.RoomBusy] = []
+    for kind, resource, start, end, session_start, share_key in ctx.session.execute(query):
+        period = av.Period(start, end)
+        if kind is ResourceKind.ROOM:
+            room_busy.append(av.RoomBusy(resource, period))
+        elif kind is ResourceKind.CLINICIAN:
+            mode: av.ClinicianMode = "supervision" if share_key == SUPERVISION else "exclusive"
+            clinician_busy.append(av.ClinicianBusy(resource, period, mode, session_start))
+    return clinician_busy, room_busy
+
+
+def local_day(instant: datetime, zone: str) -> date:
+    return instant.astimezone(ZoneInfo(zone)).date()
+
+
+def require_location(ctx: Context, location_id: uuid.UUID | None) -> Location:
+    """The given location, or the clinic's only one when none is named."""
+    if location_id is not None:
+        return ctx.get(Location, location_id, "location")
+    locations = list(ctx.session.scalars(select(Location).where(Location.active).limit(2)))
+    if len(locations) != 1:
+        raise Invalid("location_required", "name the location (location_id)")
+    return locations[0]

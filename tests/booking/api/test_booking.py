@@ -1,0 +1,194 @@
+"""Availability, holds, booking, gates, idempotency and the appointment lifecycle via HTTP.
+
+The frozen clock stands at Thursday 2026-11-26 10:00 in New York; the clinic works
+Monday to Friday 08:00-17:00 there.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from core.clock import FrozenClock
+from tests.booking.api.conftest import MONDAY_9, MONDAY_9_UTC, Clinic, book, patient_details
+from tests.conftest import SignedIn
+from tests.factories import make_patient
+
+
+def _availability(client: TestClient, type_id: str, **params: Any) -> Any:
+    query = {"appointment_type_id": type_id, "start": "2026-11-30", "end": "2026-11-30"}
+    return client.get("/api/v1/availability", params=query | params)
+
+
+def test_anyone_sees_online_bookable_slots_in_the_clinic_zone(
+    client: TestClient, clinic: Clinic
+) -> None:
+    response = _availability(client, clinic.consult["id"])
+    assert response.status_code == 200, response.text
+    slots = response.json()["slots"]
+    assert slots[0]["starts_at"] == "2026-11-30T08:00:00-05:00"
+    # 08:00 to 16:00 every 15 minutes; two clinicians share one consult room.
+    assert len(slots) == 33
+    assert slots[-1]["starts_at"] == "2026-11-30T16:00:00-05:00"
+
+
+def test_tz_parameter_renders_for_the_patient(client: TestClient, clinic: Clinic) -> None:
+    response = _availability(client, clinic.consult["id"], tz="Europe/London")
+    assert response.json()["slots"][0]["starts_at"] == "2026-11-30T13:00:00Z"
+    assert _availability(client, clinic.consult["id"], tz="Mars/Base").status_code == 422
+
+
+def test_staff_only_types_are_hidden_from_the_public(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn
+) -> None:
+    assert _availability(client, clinic.infusion["id"]).status_code == 404
+    staff = client.get(
+        "/api/v1/availability",
+        params={"appointment_type_id": clinic.infusion["id"], "start": "2026-11-30",
+                "end": "2026-11-30"},
+        headers=front_desk.headers,
+    )  # fmt: skip
+    assert staff.status_code == 200
+    assert staff.json()["slots"]
+
+
+def test_a_public_booking_takes_the_slot_and_a_second_gets_409(
+    client: TestClient, clinic: Clinic
+) -> None:
+    body = {"appointment_type_id": clinic.consult["id"], "starts_at": MONDAY_9}
+    first = book(client, body | {"patient": patient_details(1)})
+    assert first.status_code == 201, first.text
+    booked = first.json()
+    assert booked["appointment"]["status"] == "booked"
+    assert booked["manage_url"].endswith(booked["manage_token"])
+    # The only consult room is now taken at 09:00, whichever clinician is asked for.
+    second = book(client, body | {"patient": patient_details(2)})
+    assert second.status_code == 409
+    assert second.json()["code"] == "slot_taken"
+    starts = [s["starts_at"] for s in _availability(client, clinic.consult["id"]).json()["slots"]]
+    assert MONDAY_9 not in starts
+    assert "2026-11-30T10:00:00-05:00" in starts
+
+
+def test_a_hold_blocks_others_until_it_expires(
+    client: TestClient, clinic: Clinic, clock: FrozenClock
+) -> None:
+    hold = client.post(
+        "/api/v1/holds", json={"appointment_type_id": clinic.consult["id"], "starts_at": MONDAY_9}
+    )
+    assert hold.status_code == 201, hold.text
+    assert hold.json()["expires_at"] == "2026-11-26T15:10:00Z"
+    body = {"appointment_type_id": clinic.consult["id"], "starts_at": MONDAY_9}
+    assert book(client, body | {"patient": patient_details(3)}).status_code == 409
+    clock.advance(timedelta(minutes=11))
+    taken = book(client, body | {"patient": patient_details(3)})
+    assert taken.status_code == 201, taken.text
+    # The holder comes back too late: their hold is gone with the slot.
+    late = book(client, {"hold_id": hold.json()["id"], "patient": patient_details(4)})
+    assert late.status_code == 404
+
+
+def test_booking_from_a_live_hold(client: TestClient, clinic: Clinic) -> None:
+    hold = client.post(
+        "/api/v1/holds", json={"appointment_type_id": clinic.consult["id"], "starts_at": MONDAY_9}
+    ).json()
+    booked = book(client, {"hold_id": hold["id"], "patient": patient_details(5)})
+    assert booked.status_code == 201, booked.text
+    assert booked.json()["appointment"]["starts_at"] == MONDAY_9_UTC
+    assert booked.json()["appointment"]["clinician_id"] == hold["clinician_id"]
+
+
+def test_idempotency_key_replays_the_first_answer(client: TestClient, clinic: Clinic) -> None:
+    body = {"appointment_type_id": clinic.consult["id"], "starts_at": MONDAY_9,
+            "patient": patient_details(6)}  # fmt: skip
+    headers = {"Idempotency-Key": "retry-me-1"}
+    first = book(client, body, headers)
+    again = book(client, body, headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json()["appointment"]["id"] == first.json()["appointment"]["id"]
+    # A replay hands out a fresh manage link; the lost one stops working.
+    assert again.json()["manage_token"] != first.json()["manage_token"]
+    assert client.get(f"/api/v1/manage/{first.json()['manage_token']}").status_code == 404
+    assert client.get(f"/api/v1/manage/{again.json()['manage_token']}").status_code == 200
+    other = book(client, body | {"starts_at": "2026-11-30T10:00:00-05:00"}, headers)
+    assert other.status_code == 422
+    assert other.json()["code"] == "idempotency_key_reused"
+
+
+@pytest.mark.parametrize(
+    ("starts_at", "code"),
+    [
+        ("2026-11-30T09:07:00-05:00", "misaligned"),
+        ("2026-11-30T20:00:00-05:00", "outside_hours"),
+        ("2026-11-29T09:00:00-05:00", "outside_hours"),  # a Sunday
+        ("2026-11-26T11:00:00-05:00", "too_soon"),  # inside the 12 h online notice
+        ("2026-11-20T09:00:00-05:00", "in_the_past"),
+        ("2027-06-01T09:00:00-04:00", "beyond_horizon"),
+    ],
+)
+def test_bad_starts_are_422_with_a_reason(
+    client: TestClient, clinic: Clinic, starts_at: str, code: str
+) -> None:
+    body = {"appointment_type_id": clinic.consult["id"], "starts_at": starts_at,
+            "patient": patient_details(7)}  # fmt: skip
+    response = book(client, body)
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == code
+
+
+def test_naive_start_and_bad_ranges_are_422(client: TestClient, clinic: Clinic) -> None:
+    body = {"appointment_type_id": clinic.consult["id"], "starts_at": "2026-11-30T09:00:00",
+            "patient": patient_details(8)}  # fmt: skip
+    assert book(client, body).status_code == 422
+    wide = _availability(client, clinic.consult["id"], end="2027-03-01")
+    assert wide.json()["code"] == "invalid_range"
+    backwards = _availability(client, clinic.consult["id"], end="2026-11-01")
+    assert backwards.status_code == 422
+
+
+def _staff_infusion(
+    client: TestClient, clinic: Clinic, headers: dict[str, str], patient_id: str, **extra: Any
+) -> Any:
+    body = {"appointment_type_id": clinic.infusion["id"], "starts_at": MONDAY_9,
+            "patient_id": patient_id,
+            "escort": {"name": "Pat Rivera", "phone": "617-555-0199"}} | extra  # fmt: skip
+    return book(client, body, headers)
+
+
+def test_treatment_gates_refuse_and_staff_can_override_with_a_reason(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn
+) -> None:
+    patient = make_patient(client, front_desk.headers)
+    refused = _staff_infusion(client, clinic, front_desk.headers, patient["id"])
+    assert refused.status_code == 422
+    assert refused.json()["code"] == "gate_not_met"
+    assert refused.json()["missing"] == ["a completed consult", "signed treatment consent"]
+    allowed = _staff_infusion(
+        client, clinic, front_desk.headers, patient["id"],
+        gate_override_reason="consult done at partner clinic, records on file",
+    )  # fmt: skip
+    assert allowed.status_code == 201, allowed.text
+    events = client.get(
+        "/api/v1/audit", params={"appointment_id": allowed.json()["appointment"]["id"]},
+        headers=front_desk.headers,
+    ).json()  # fmt: skip
+    override = [e for e in events if e["action"] == "appointment.gate_override"]
+    assert override[0]["reason"].startswith("consult done")
+
+
+def test_an_escort_is_required_for_treatments(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn, clinician_login: SignedIn
+) -> None:
+    patient = make_patient(client, front_desk.headers)
+    for gate in ("consult_completed", "consent_signed"):
+        client.post(f"/api/v1/patients/{patient['id']}/gates", json={"gate": gate},
+                    headers=clinician_login.headers)  # fmt: skip
+    response = _staff_infusion(client, clinic, front_desk.headers, patient["id"], escort=None)
+    assert response.status_code == 422
+    assert response.json()["missing"] == ["a named adult escort (name and phone)"]
+    ok = _staff_infusion(client, clinic, front_desk.headers, patient["id"])
+    assert ok.status_code == 201, ok.text
+    assert ok.json()["appointment"]["escort_phone"] == "+16175550199"

@@ -1,0 +1,57 @@
+"""Run the real product as separate processes: the `clinic` CLI and `clinic serve`."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx2 as httpx
+
+CLINIC = [sys.executable, "-m", "booking.cli"]
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def clinic(db_url: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = os.environ | {"CLINIC_DATABASE_URL": db_url} | env
+    return subprocess.run(
+        [*CLINIC, *args], env=environment, cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serving(db_url: str, *, workers: int = 1) -> Iterator[str]:
+    """`clinic serve` on a free loopback port; yields its base URL once /health answers."""
+    port = free_port()
+    env = os.environ | {"CLINIC_DATABASE_URL": db_url, "CLINIC_SECRET_KEY": "test-only"}
+    command = [*CLINIC, "serve", "--port", str(port), "--workers", str(workers)]
+    server = subprocess.Popen(
+        [*command, "--log-level", "warning"], env=env, cwd=ROOT,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("clinic serve did not come up")
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
