@@ -19,6 +19,7 @@ from booking.api import (
     patients,
     problems,
     rooms,
+    series,
     staff,
 )
 from core.clock import Clock, SystemClock
@@ -85,6 +86,7 @@ def create_app(
         audit.router,
         appointments.router,
         manage.router,
+        series.router,
     ):
         app.include_router(router)
     app.add_api_route("/health", health, methods=["GET"], tags=["ops"])

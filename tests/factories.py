@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from typing import Any
 
@@ -50,12 +51,17 @@ def make_room(
     return _post(client, "/api/v1/rooms", headers, body)
 
 
+_patients = itertools.count()
+
+
 def make_patient(client: TestClient, headers: dict[str, str], **overrides: Any) -> Any:
+    """A patient distinct from every other one this run (name, phone and email differ)."""
+    n = next(_patients)
     body = {
         "given_name": "Alex",
         "family_name": f"Morgan{uuid.uuid4().hex[:4]}",
         "date_of_birth": "1985-03-14",
-        "phone": "617-555-0111",
-        "email": "alex@example.com",
+        "phone": f"617-555-{100 + n % 100:04d}",
+        "email": f"alex{n}@example.com",
     } | overrides
     return _post(client, "/api/v1/patients", headers, body)

@@ -1,4 +1,5 @@
-"""Appointments, holds, occupancy (with the no-double-booking constraint), idempotent requests.
+"""Appointments, holds, occupancy (the no-double-booking constraint), series, waitlist,
+idempotent requests.
 
 Revision ID: 0002_appointments
 Revises: 0001_foundation
@@ -33,6 +34,68 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "series",
+        sa.Column("patient_id", sa.Uuid(), nullable=False),
+        sa.Column("appointment_type_id", sa.Uuid(), nullable=False),
+        sa.Column("protocol", sa.String(length=40), nullable=False),
+        sa.Column("min_gap_hours", sa.Integer(), nullable=False),
+        sa.Column("created_at", AWARE, nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["appointment_type_id"], ["appointment_types.id"],
+            name=op.f("fk_series_appointment_type_id_appointment_types"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["patient_id"], ["patients.id"], name=op.f("fk_series_patient_id_patients")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_series")),
+    )  # fmt: skip
+    op.create_index(op.f("ix_series_patient_id"), "series", ["patient_id"])
+    op.create_table(
+        "waitlist_entries",
+        sa.Column("patient_id", sa.Uuid(), nullable=False),
+        sa.Column("appointment_type_id", sa.Uuid(), nullable=False),
+        sa.Column("location_id", sa.Uuid(), nullable=False),
+        sa.Column("clinician_id", sa.Uuid(), nullable=True),
+        sa.Column("earliest", sa.Date(), nullable=False),
+        sa.Column("latest", sa.Date(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum("waiting", "matched", "booked", "withdrawn", name="waitlist_status",
+                    native_enum=False, create_constraint=True, length=32),
+            nullable=False,
+        ),
+        sa.Column("note", sa.String(length=500), nullable=False),
+        sa.Column("matched_at", AWARE, nullable=True),
+        sa.Column("matched_starts_at", AWARE, nullable=True),
+        sa.Column("matched_clinician_id", sa.Uuid(), nullable=True),
+        sa.Column("created_at", AWARE, nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.CheckConstraint("latest >= earliest", name=op.f("ck_waitlist_entries_window_order")),
+        sa.ForeignKeyConstraint(
+            ["appointment_type_id"], ["appointment_types.id"],
+            name=op.f("fk_waitlist_entries_appointment_type_id_appointment_types"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["clinician_id"], ["clinicians.id"],
+            name=op.f("fk_waitlist_entries_clinician_id_clinicians"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["location_id"], ["locations.id"],
+            name=op.f("fk_waitlist_entries_location_id_locations"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["patient_id"], ["patients.id"], name=op.f("fk_waitlist_entries_patient_id_patients")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_waitlist_entries")),
+    )  # fmt: skip
+    op.create_index(
+        op.f("ix_waitlist_entries_appointment_type_id"),
+        "waitlist_entries",
+        ["appointment_type_id", "status"],
+    )
+    op.create_index(op.f("ix_waitlist_entries_patient_id"), "waitlist_entries", ["patient_id"])
     op.create_table(
         "idempotent_requests",
         sa.Column("scope", sa.String(length=64), nullable=False),
@@ -104,6 +167,9 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["room_id"], ["rooms.id"], name=op.f("fk_appointments_room_id_rooms")
+        ),
+        sa.ForeignKeyConstraint(
+            ["series_id"], ["series.id"], name=op.f("fk_appointments_series_id_series")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_appointments")),
         sa.UniqueConstraint("manage_token_hash", name=op.f("uq_appointments_manage_token_hash")),
@@ -209,3 +275,8 @@ def downgrade() -> None:
 
     op.drop_table("appointments")
     op.drop_table("idempotent_requests")
+    op.drop_index(op.f("ix_waitlist_entries_patient_id"), table_name="waitlist_entries")
+    op.drop_index(op.f("ix_waitlist_entries_appointment_type_id"), table_name="waitlist_entries")
+    op.drop_table("waitlist_entries")
+    op.drop_index(op.f("ix_series_patient_id"), table_name="series")
+    op.drop_table("series")

@@ -11,6 +11,7 @@ from booking.models.appointments import (
 )
 from booking.models.audit import AuditEvent
 from booking.models.patients import ContactRestriction, Patient
+from booking.models.series import Series, WaitlistEntry, WaitlistStatus
 from booking.models.setup import (
     AppointmentKind,
     AppointmentType,
@@ -48,9 +49,12 @@ __all__ = [
     "Role",
     "Room",
     "RoomKind",
+    "Series",
     "StaffSession",
     "StaffUser",
     "TimeOff",
+    "WaitlistEntry",
+    "WaitlistStatus",
     "WorkingHours",
     "clinician_appointment_types",
 ]

@@ -54,7 +54,7 @@ class Appointment(IdMixin, Base):
     location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("locations.id"))
     clinician_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clinicians.id"))
     room_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("rooms.id"))
-    series_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    series_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("series.id"), index=True)
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     status: Mapped[AppointmentStatus] = mapped_column(

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Self
 
 from pydantic import AwareDatetime, Field, model_validator
 
-from booking.models import AppointmentStatus
+from booking.models import AppointmentStatus, WaitlistStatus
 from booking.schemas.fields import Name, OutSchema, PhoneNumber, Schema
 from booking.schemas.patients import PatientIn
 
@@ -120,3 +120,68 @@ class CompleteIn(Schema):
     discharged_at: AwareDatetime | None = Field(
         default=None, description="the real discharge time; defaults to now"
     )
+
+
+class SeriesIn(Schema):
+    """An induction booked as one unit: every session or none."""
+
+    protocol: str = Field(description="iv_induction, esketamine_induction or custom")
+    appointment_type_id: uuid.UUID
+    patient_id: uuid.UUID
+    first_starts_at: AwareDatetime | None = None
+    starts: list[AwareDatetime] | None = Field(
+        default=None, max_length=30, description="custom protocol: every session's start"
+    )
+    min_gap_hours: int | None = Field(default=None, ge=0, le=24 * 14)
+    location_id: uuid.UUID | None = None
+    clinician_id: uuid.UUID | None = None
+    room_id: uuid.UUID | None = None
+    escort: EscortIn | None = None
+    gate_override_reason: str | None = Field(default=None, min_length=5, max_length=500)
+
+    @model_validator(mode="after")
+    def _shape(self) -> Self:
+        if self.protocol == "custom":
+            if not self.starts:
+                raise ValueError("a custom series lists its starts")
+        elif self.first_starts_at is None:
+            raise ValueError("give first_starts_at for a protocol series")
+        return self
+
+
+class SeriesOut(OutSchema):
+    id: uuid.UUID
+    protocol: str
+    min_gap_hours: int
+    appointments: list[AppointmentOut]
+
+
+class WaitlistIn(Schema):
+    patient_id: uuid.UUID
+    appointment_type_id: uuid.UUID
+    location_id: uuid.UUID | None = None
+    clinician_id: uuid.UUID | None = None
+    earliest: date
+    latest: date
+    note: str = Field(default="", max_length=500)
+
+    @model_validator(mode="after")
+    def _window(self) -> Self:
+        if self.latest < self.earliest:
+            raise ValueError("latest must not be before earliest")
+        return self
+
+
+class WaitlistOut(OutSchema):
+    id: uuid.UUID
+    patient_id: uuid.UUID
+    appointment_type_id: uuid.UUID
+    location_id: uuid.UUID
+    clinician_id: uuid.UUID | None
+    earliest: date
+    latest: date
+    status: WaitlistStatus
+    note: str
+    matched_at: datetime | None
+    matched_starts_at: datetime | None
+    matched_clinician_id: uuid.UUID | None

@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from booking.models import Appointment, AppointmentType, Hold, Location, Patient
-from booking.schemas.appointments import BookingIn, HoldIn
+from booking.schemas.appointments import BookingIn, EscortIn, HoldIn
 from booking.schemas.patients import PatientIn
 from booking.services import occupancy
 from booking.services.audit import record, record_create
@@ -64,18 +64,36 @@ def create_hold(ctx: Context, *, data: HoldIn, staff: bool) -> Hold:
 def book(ctx: Context, *, data: BookingIn, staff: bool) -> Booked:
     kind, location, spot = _where(ctx, data, staff=staff)
     patient = _patient(ctx, data, staff=staff)
-    check_gates(kind, patient, data, staff=staff)
+    override = data.gate_override_reason if staff else None
+    check_gates(kind, patient, escort=data.escort, override_reason=override, staff=staff)
+    return create_appointment(
+        ctx, kind=kind, location=location, patient=patient, spot=spot, escort=data.escort,
+        override_reason=override, booked_by="staff" if staff else "patient",
+    )  # fmt: skip
+
+
+def create_appointment(
+    ctx: Context,
+    *,
+    kind: AppointmentType,
+    location: Location,
+    patient: Patient,
+    spot: occupancy.Placement,
+    escort: EscortIn | None,
+    override_reason: str | None,
+    booked_by: str,
+    series_id: uuid.UUID | None = None,
+) -> Booked:
+    """Write one appointment whose rules were checked: claim, audit, plan the notices."""
     token = new_token()
     ends_at = occupancy.session_end(kind, spot.starts_at)
     appointment = Appointment(
         id=uuid.uuid4(), appointment_type_id=kind.id, patient_id=patient.id,
         location_id=location.id, clinician_id=spot.clinician_id, room_id=spot.room_id,
-        starts_at=spot.starts_at, ends_at=ends_at,
-        escort_name=data.escort.name if data.escort else None,
-        escort_phone=data.escort.phone if data.escort else None,
-        gate_override_reason=data.gate_override_reason if staff else None,
-        booked_by="staff" if staff else "patient", manage_token_hash=hash_token(token),
-        manage_token_expires_at=ends_at + MANAGE_LINK_GRACE,
+        series_id=series_id, starts_at=spot.starts_at, ends_at=ends_at,
+        escort_name=escort.name if escort else None, escort_phone=escort.phone if escort else None,
+        gate_override_reason=override_reason, booked_by=booked_by,
+        manage_token_hash=hash_token(token), manage_token_expires_at=ends_at + MANAGE_LINK_GRACE,
         created_at=ctx.now, updated_at=ctx.now,
     )  # fmt: skip
     ctx.session.add(appointment)
@@ -85,9 +103,11 @@ def book(ctx: Context, *, data: BookingIn, staff: bool) -> Booked:
     occupancy.claim(ctx, rows)
     links = {"patient_id": patient.id, "appointment_id": appointment.id}
     record_create(ctx, appointment, action="appointment.book", **links)
-    if appointment.gate_override_reason:
-        reason = appointment.gate_override_reason
-        record(ctx, action="appointment.gate_override", entity=appointment, reason=reason, **links)
+    if override_reason:
+        record(
+            ctx, action="appointment.gate_override", entity=appointment, reason=override_reason,
+            patient_id=patient.id, appointment_id=appointment.id,
+        )  # fmt: skip
     plan(ctx.session, facts_of(appointment, kind, location, change="booked"))
     return Booked(appointment=appointment, manage_token=token)
 
@@ -152,26 +172,31 @@ def match_or_register(ctx: Context, details: PatientIn) -> Patient:
     return patient
 
 
-def check_gates(kind: AppointmentType, patient: Patient, data: BookingIn, *, staff: bool) -> None:
+def check_gates(
+    kind: AppointmentType,
+    patient: Patient,
+    *,
+    escort: EscortIn | None,
+    override_reason: str | None,
+    staff: bool,
+) -> None:
+    """Treatments need a completed consult, signed consent, REMS enrollment (esketamine) and
+    a named escort; staff may override with a reason, which the caller audits."""
     missing = [
         message
         for needed, met, message in (
             (kind.requires_consult, patient.consult_completed_at, "a completed consult"),
             (kind.requires_consent, patient.consent_signed_at, "signed treatment consent"),
             (kind.requires_rems, patient.rems_enrolled_at, "REMS enrollment"),
-            (kind.requires_escort, data.escort, "a named adult escort (name and phone)"),
+            (kind.requires_escort, escort, "a named adult escort (name and phone)"),
         )
         if needed and not met
     ]
-    if not missing:
+    if not missing or (staff and override_reason):
         return
-    if staff and data.gate_override_reason:
-        return  # audited by the caller
+    hint = "; staff may override with gate_override_reason" if staff else ""
     raise DomainError(
-        "gate_not_met",
-        "this appointment needs " + ", ".join(missing)
-        + ("; staff may override with gate_override_reason" if staff else ""),
-        422,
+        "gate_not_met", "this appointment needs " + ", ".join(missing) + hint, 422,
         missing=missing,
     )  # fmt: skip
 

@@ -12,11 +12,13 @@ from datetime import datetime, timedelta
 from booking import lifecycle
 from booking.models import Appointment, AppointmentStatus, AppointmentType, Location
 from booking.schemas.appointments import RescheduleIn
-from booking.services import occupancy
+from booking.services import occupancy, waitlist
 from booking.services.appointments import facts_of
 from booking.services.audit import update_audited
 from booking.services.context import Context
 from booking.services.placement import place
+from booking.services.series import check_spacing
+from core.clock import as_utc
 from core.errors import Conflict, Invalid
 from scheduler.planning import plan
 
@@ -53,6 +55,8 @@ def reschedule(
         raise Conflict("too_late", "this appointment has already started")
     kind = ctx.get(AppointmentType, appointment.appointment_type_id, "appointment type")
     location = ctx.get(Location, appointment.location_id, "location")
+    check_spacing(ctx, appointment=appointment, new_start=as_utc(data.starts_at))
+    freed = waitlist.FreedSlot.of(appointment)
     spot = place(
         ctx, kind=kind, location=location, starts_at=data.starts_at,
         clinician_id=data.clinician_id or appointment.clinician_id,  # same clinician by default
@@ -71,6 +75,7 @@ def reschedule(
     }
     changes["manage_token_expires_at"] = changes["ends_at"] + timedelta(days=7)  # type: ignore[operator]
     _touch(ctx, appointment, changes, "appointment.reschedule")
+    waitlist.match_freed(ctx, freed=freed, zone=location.timezone)
     return appointment
 
 
@@ -86,6 +91,8 @@ def cancel(ctx: Context, *, appointment: Appointment, reason: str, staff: bool) 
         "cancel_reason": reason or None,
     }  # fmt: skip
     _touch(ctx, appointment, changes, "appointment.cancel")
+    zone = ctx.get(Location, appointment.location_id, "location").timezone
+    waitlist.match_freed(ctx, freed=waitlist.FreedSlot.of(appointment), zone=zone)
     return appointment
 
 

@@ -1,0 +1,48 @@
+"""Induction protocols: the dates a series proposes and the spacing it must keep (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class Protocol:
+    name: str
+    day_offsets: tuple[int, ...]  # from the first session, in local calendar days
+    min_gap_hours: int
+
+
+PROTOCOLS = {
+    # Six infusions over two weeks, three a week (e.g. Mon/Wed/Fri), 48 h apart at least.
+    "iv_induction": Protocol("iv_induction", (0, 2, 4, 7, 9, 11), 48),
+    # Twice weekly for weeks 1-4, weekly for weeks 5-8.
+    "esketamine_induction": Protocol(
+        "esketamine_induction", (0, 3, 7, 10, 14, 17, 21, 24, 28, 35, 42, 49), 48
+    ),
+}
+
+
+def proposed_starts(protocol: Protocol, first: datetime, zone: ZoneInfo) -> list[datetime]:
+    """Same local time of day on each protocol day, whatever the UTC offset does meanwhile."""
+    local = first.astimezone(zone)
+    starts = []
+    for offset in protocol.day_offsets:
+        wall = datetime.combine(local.date() + timedelta(days=offset), local.time(), zone)
+        # A wall time inside a spring-forward gap is moved forward by the gap, as clocks are.
+        starts.append(wall.astimezone(UTC).astimezone(zone).astimezone(UTC))
+    return starts
+
+
+def spacing_problems(starts: Sequence[datetime], min_gap_hours: int) -> list[int]:
+    """Indexes (in time order) of sessions closer than the minimum gap to the one before."""
+    ordered = sorted(starts)
+    gap = timedelta(hours=min_gap_hours)
+    return [i for i in range(1, len(ordered)) if ordered[i] - ordered[i - 1] < gap]
+
+
+def keeps_spacing(candidate: datetime, others: Sequence[datetime], min_gap_hours: int) -> bool:
+    gap = timedelta(hours=min_gap_hours)
+    return all(abs(candidate - other) >= gap for other in others)

@@ -1,0 +1,97 @@
+"""The waitlist: patients waiting for an earlier or a specific slot, matched when one frees up.
+
+Matching only marks the entries; the offer message comes with the notices issue.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import or_, select
+
+from booking.models import Appointment, AppointmentType, Patient, WaitlistEntry, WaitlistStatus
+from booking.schemas.appointments import WaitlistIn
+from booking.services.audit import record_create, update_audited
+from booking.services.context import Context
+from booking.services.slots import local_day, require_location
+from core.errors import Conflict
+
+
+def join(ctx: Context, *, data: WaitlistIn) -> WaitlistEntry:
+    ctx.get(Patient, data.patient_id, "patient")
+    ctx.get(AppointmentType, data.appointment_type_id, "appointment type")
+    location = require_location(ctx, data.location_id)
+    entry = WaitlistEntry(
+        patient_id=data.patient_id, appointment_type_id=data.appointment_type_id,
+        location_id=location.id, clinician_id=data.clinician_id, earliest=data.earliest,
+        latest=data.latest, note=data.note, created_at=ctx.now,
+    )  # fmt: skip
+    ctx.session.add(entry)
+    record_create(ctx, entry, action="waitlist.join", patient_id=data.patient_id)
+    return entry
+
+
+def withdraw(ctx: Context, *, entry_id: uuid.UUID) -> WaitlistEntry:
+    entry = ctx.get(WaitlistEntry, entry_id, "waitlist entry")
+    if entry.status in (WaitlistStatus.BOOKED, WaitlistStatus.WITHDRAWN):
+        raise Conflict("invalid_transition", f"the entry is already {entry.status.value}")
+    changes = {"status": WaitlistStatus.WITHDRAWN}
+    update_audited(ctx, entry, changes, action="waitlist.withdraw", patient_id=entry.patient_id)
+    return entry
+
+
+def waiting(
+    ctx: Context, *, type_id: uuid.UUID | None, status: WaitlistStatus | None
+) -> list[WaitlistEntry]:
+    query = select(WaitlistEntry).order_by(WaitlistEntry.created_at, WaitlistEntry.id)
+    if type_id is not None:
+        query = query.where(WaitlistEntry.appointment_type_id == type_id)
+    if status is not None:
+        query = query.where(WaitlistEntry.status == status)
+    return list(ctx.session.scalars(query))
+
+
+@dataclass(frozen=True)
+class FreedSlot:
+    appointment_type_id: uuid.UUID
+    location_id: uuid.UUID
+    clinician_id: uuid.UUID
+    patient_id: uuid.UUID
+    starts_at: datetime
+
+    @classmethod
+    def of(cls, appointment: Appointment) -> FreedSlot:
+        return cls(
+            appointment.appointment_type_id, appointment.location_id, appointment.clinician_id,
+            appointment.patient_id, appointment.starts_at,
+        )  # fmt: skip
+
+
+def match_freed(ctx: Context, *, freed: FreedSlot, zone: str) -> list[WaitlistEntry]:
+    """Entries that the slot ``freed`` just gave up would suit, oldest first, now marked."""
+    if freed.starts_at <= ctx.now:
+        return []
+    day = local_day(freed.starts_at, zone)
+    entries = list(ctx.session.scalars(
+        select(WaitlistEntry).where(
+            WaitlistEntry.status == WaitlistStatus.WAITING,
+            WaitlistEntry.appointment_type_id == freed.appointment_type_id,
+            WaitlistEntry.location_id == freed.location_id,
+            or_(
+                WaitlistEntry.clinician_id.is_(None),
+                WaitlistEntry.clinician_id == freed.clinician_id,
+            ),
+            WaitlistEntry.earliest <= day,
+            WaitlistEntry.latest >= day,
+            WaitlistEntry.patient_id != freed.patient_id,
+        ).order_by(WaitlistEntry.created_at, WaitlistEntry.id)
+    ))  # fmt: skip
+    for entry in entries:
+        changes = {
+            "status": WaitlistStatus.MATCHED, "matched_at": ctx.now,
+            "matched_starts_at": freed.starts_at, "matched_clinician_id": freed.clinician_id,
+        }  # fmt: skip
+        update_audited(ctx, entry, changes, action="waitlist.match", patient_id=entry.patient_id)
+    return entries

@@ -1,0 +1,163 @@
+"""Series booked as one unit, and the waitlist matched when a slot frees up."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.booking.api.conftest import MONDAY_9, Clinic, book, patient_details
+from tests.conftest import SignedIn
+from tests.factories import make_patient
+
+ESCORT = {"name": "Pat Rivera", "phone": "617-555-0199"}
+
+
+def _ready_patient(client: TestClient, desk: SignedIn, clinician: SignedIn) -> Any:
+    patient = make_patient(client, desk.headers)
+    for gate in ("consult_completed", "consent_signed"):
+        response = client.post(f"/api/v1/patients/{patient['id']}/gates", json={"gate": gate},
+                               headers=clinician.headers)  # fmt: skip
+        assert response.status_code == 200
+    return patient
+
+
+def _series(client: TestClient, clinic: Clinic, desk: SignedIn, patient_id: str,
+            **extra: Any) -> Any:  # fmt: skip
+    body = {
+        "protocol": "iv_induction",
+        "appointment_type_id": clinic.infusion["id"],
+        "patient_id": patient_id,
+        "first_starts_at": MONDAY_9,
+        "escort": ESCORT,
+    } | extra
+    return client.post("/api/v1/series", json=body, headers=desk.headers)  # fmt: skip
+
+
+def _starts(series: Any) -> list[datetime]:
+    return [datetime.fromisoformat(a["starts_at"]) for a in series["appointments"]]
+
+
+def test_an_iv_induction_books_six_sessions_with_the_same_clinician_and_chair(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn, clinician_login: SignedIn
+) -> None:
+    patient = _ready_patient(client, front_desk, clinician_login)
+    response = _series(client, clinic, front_desk, patient["id"])
+    assert response.status_code == 201, response.text
+    series = response.json()
+    days = [s.date().isoformat() for s in _starts(series)]
+    assert days == ["2026-11-30", "2026-12-02", "2026-12-04", "2026-12-07", "2026-12-09",
+                    "2026-12-11"]  # fmt: skip
+    assert {a["starts_at"][11:16] for a in series["appointments"]} == {"14:00"}  # 09:00 EST
+    assert len({a["clinician_id"] for a in series["appointments"]}) == 1
+    assert len({a["room_id"] for a in series["appointments"]}) == 1
+    assert {a["series_id"] for a in series["appointments"]} == {series["id"]}
+
+
+def test_a_series_that_does_not_fit_books_nothing_and_proposes_alternatives(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn, clinician_login: SignedIn
+) -> None:
+    # Both chairs are taken on Friday 4 December at 09:00.
+    for n, clinician in enumerate(clinic.clinicians):
+        other = _ready_patient(client, front_desk, clinician_login)
+        body = {"appointment_type_id": clinic.infusion["id"], "patient_id": other["id"],
+                "starts_at": "2026-12-04T09:00:00-05:00", "clinician_id": clinician["id"],
+                "escort": ESCORT}  # fmt: skip
+        assert book(client, body, front_desk.headers).status_code == 201, n
+    patient = _ready_patient(client, front_desk, clinician_login)
+    response = _series(client, clinic, front_desk, patient["id"])
+    assert response.status_code == 409
+    problem = response.json()
+    assert problem["code"] == "series_conflict"
+    [conflict] = problem["conflicts"]
+    assert conflict["index"] == 2
+    alternatives = [datetime.fromisoformat(a["starts_at"]) for a in conflict["alternatives"]]
+    assert alternatives
+    neighbours = [datetime.fromisoformat(t) for t in ("2026-12-02T09:00:00-05:00",
+                                                      "2026-12-07T09:00:00-05:00")]  # fmt: skip
+    assert all(abs(a - n) >= timedelta(hours=48) for a in alternatives for n in neighbours)
+    mine = client.get("/api/v1/appointments", params={"patient_id": patient["id"]},
+                      headers=front_desk.headers).json()  # fmt: skip
+    assert mine == []
+
+
+def test_custom_series_must_keep_the_spacing(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn, clinician_login: SignedIn
+) -> None:
+    patient = _ready_patient(client, front_desk, clinician_login)
+    starts = ["2026-11-30T09:00:00-05:00", "2026-12-01T09:00:00-05:00"]
+    response = _series(client, clinic, front_desk, patient["id"], protocol="custom",
+                       first_starts_at=None, starts=starts)  # fmt: skip
+    assert response.status_code == 422
+    assert response.json()["code"] == "series_spacing"
+
+
+def test_moving_one_session_checks_the_spacing_again(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn, clinician_login: SignedIn
+) -> None:
+    patient = _ready_patient(client, front_desk, clinician_login)
+    series = _series(client, clinic, front_desk, patient["id"]).json()
+    last = series["appointments"][-1]  # Friday 11 December; Wednesday 9th comes before
+    too_close = client.post(f"/api/v1/appointments/{last['id']}/reschedule",
+                            json={"starts_at": "2026-12-10T09:00:00-05:00"},
+                            headers=front_desk.headers)  # fmt: skip
+    assert too_close.status_code == 422
+    assert too_close.json()["code"] == "series_spacing"
+    fine = client.post(f"/api/v1/appointments/{last['id']}/reschedule",
+                       json={"starts_at": "2026-12-14T09:00:00-05:00"},
+                       headers=front_desk.headers)  # fmt: skip
+    assert fine.status_code == 200, fine.text
+
+
+def test_the_esketamine_induction_is_twice_weekly_then_weekly(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn, clinician_login: SignedIn
+) -> None:
+    patient = _ready_patient(client, front_desk, clinician_login)
+    response = _series(client, clinic, front_desk, patient["id"], protocol="esketamine_induction")
+    assert response.status_code == 201, response.text
+    starts = _starts(response.json())
+    assert len(starts) == 12
+    gaps = [(b - a).days for a, b in itertools.pairwise(starts)]
+    assert gaps[:7] == [3, 4, 3, 4, 3, 4, 3]
+    assert gaps[7:] == [4, 7, 7, 7]
+
+
+def test_a_cancellation_matches_the_waitlist(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn
+) -> None:
+    waiting = make_patient(client, front_desk.headers)
+    join = client.post("/api/v1/waitlist", json={
+        "patient_id": waiting["id"], "appointment_type_id": clinic.consult["id"],
+        "earliest": "2026-11-30", "latest": "2026-12-01"}, headers=front_desk.headers)  # fmt: skip
+    assert join.status_code == 201, join.text
+    later_window = {"patient_id": waiting["id"], "appointment_type_id": clinic.consult["id"],
+                    "earliest": "2026-12-10", "latest": "2026-12-11"}  # fmt: skip
+    later = client.post("/api/v1/waitlist", json=later_window, headers=front_desk.headers).json()
+    booked = book(client, {"appointment_type_id": clinic.consult["id"], "starts_at": MONDAY_9,
+                           "patient": patient_details(1)}).json()  # fmt: skip
+    cancel = client.post(f"/api/v1/appointments/{booked['appointment']['id']}/cancel",
+                         json={"reason": "ill"}, headers=front_desk.headers)  # fmt: skip
+    assert cancel.status_code == 200
+    entries = {e["id"]: e for e in client.get("/api/v1/waitlist",
+                                              headers=front_desk.headers).json()}  # fmt: skip
+    matched = entries[join.json()["id"]]
+    assert matched["status"] == "matched"
+    assert matched["matched_starts_at"] == "2026-11-30T14:00:00Z"
+    assert entries[later["id"]]["status"] == "waiting"  # outside its window
+
+
+def test_waitlist_windows_are_validated_and_entries_withdrawn(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn
+) -> None:
+    patient = make_patient(client, front_desk.headers)
+    body = {"patient_id": patient["id"], "appointment_type_id": clinic.consult["id"],
+            "earliest": "2026-12-10", "latest": "2026-12-01"}  # fmt: skip
+    assert client.post("/api/v1/waitlist", json=body, headers=front_desk.headers).status_code == 422
+    body["latest"] = "2026-12-12"
+    entry = client.post("/api/v1/waitlist", json=body, headers=front_desk.headers).json()
+    gone = client.delete(f"/api/v1/waitlist/{entry['id']}", headers=front_desk.headers)
+    assert gone.status_code == 204
+    again = client.delete(f"/api/v1/waitlist/{entry['id']}", headers=front_desk.headers)
+    assert again.status_code == 409
