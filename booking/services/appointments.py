@@ -18,7 +18,7 @@ from booking.services.context import Context
 from booking.services.patients import create_patient, possible_duplicates
 from booking.services.placement import place
 from booking.services.slots import require_location
-from core.errors import DomainError, Forbidden, Invalid, NotFound
+from core.errors import DomainError, Forbidden, Invalid, NotFound, Unauthenticated
 from core.tokens import hash_token, new_token
 from scheduler.facts import AppointmentFacts
 from scheduler.planning import plan
@@ -35,8 +35,10 @@ class Booked:
 
 def bookable_type(ctx: Context, type_id: uuid.UUID, *, staff: bool) -> AppointmentType:
     kind = ctx.session.get(AppointmentType, type_id)
-    if kind is None or not kind.active or (not staff and not kind.online_bookable):
-        raise NotFound("appointment type")  # a staff-only type is invisible to the public
+    if kind is None or not kind.active:
+        raise NotFound("appointment type")
+    if not staff and not kind.online_bookable:
+        raise Unauthenticated("this appointment type is booked by the clinic's staff")
     return kind
 
 

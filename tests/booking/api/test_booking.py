@@ -44,7 +44,9 @@ def test_tz_parameter_renders_for_the_patient(client: TestClient, clinic: Clinic
 def test_staff_only_types_are_hidden_from_the_public(
     client: TestClient, clinic: Clinic, front_desk: SignedIn
 ) -> None:
-    assert _availability(client, clinic.infusion["id"]).status_code == 404
+    anonymous = _availability(client, clinic.infusion["id"])
+    assert anonymous.status_code == 401
+    assert anonymous.json()["code"] == "unauthenticated"
     staff = client.get(
         "/api/v1/availability",
         params={"appointment_type_id": clinic.infusion["id"], "start": "2026-11-30",
@@ -192,3 +194,31 @@ def test_an_escort_is_required_for_treatments(
     ok = _staff_infusion(client, clinic, front_desk.headers, patient["id"])
     assert ok.status_code == 201, ok.text
     assert ok.json()["appointment"]["escort_phone"] == "+16175550199"
+
+
+def test_an_online_patient_is_matched_only_on_identity_and_a_known_contact(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn
+) -> None:
+    details = patient_details(11)
+    first = book(client, {"appointment_type_id": clinic.consult["id"], "starts_at": MONDAY_9,
+                          "patient": details}).json()["appointment"]  # fmt: skip
+    same = book(client, {"appointment_type_id": clinic.consult["id"],
+                         "starts_at": "2026-12-01T09:00:00-05:00",
+                         "patient": details | {"email": None}}).json()["appointment"]  # fmt: skip
+    assert same["patient_id"] == first["patient_id"]
+    stranger = details | {"phone": "+16175550177", "email": "other@example.com"}
+    other = book(client, {"appointment_type_id": clinic.consult["id"],
+                          "starts_at": "2026-12-02T09:00:00-05:00",
+                          "patient": stranger}).json()["appointment"]  # fmt: skip
+    assert other["patient_id"] != first["patient_id"]  # never merged silently
+    events = client.get("/api/v1/audit", params={"patient_id": other["patient_id"]},
+                        headers=front_desk.headers).json()  # fmt: skip
+    assert "patient.possible_duplicate" in {e["action"] for e in events}
+
+
+def test_patients_cannot_book_by_patient_id(client: TestClient, clinic: Clinic,
+                                            front_desk: SignedIn) -> None:  # fmt: skip
+    patient = make_patient(client, front_desk.headers)
+    response = book(client, {"appointment_type_id": clinic.consult["id"], "starts_at": MONDAY_9,
+                             "patient_id": patient["id"]})  # fmt: skip
+    assert response.status_code == 403

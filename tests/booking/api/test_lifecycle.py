@@ -126,3 +126,15 @@ def test_staff_list_appointments_by_day_clinician_and_status(
                       "status": "booked"}, headers=front_desk.headers).json()  # fmt: skip
     assert first["id"] in [a["id"] for a in mine]
     assert all(a["clinician_id"] == first["clinician_id"] for a in mine)
+
+
+def test_the_manage_link_expires_after_the_appointment(
+    client: TestClient, clinic: Clinic, clock: FrozenClock
+) -> None:
+    token = _booked(client, clinic)["manage_token"]
+    clock.set(MONDAY_9_INSTANT + timedelta(minutes=5))
+    late = client.post(f"/api/v1/manage/{token}/cancel", json={})
+    assert late.status_code == 409
+    assert late.json()["code"] == "too_late"
+    clock.set(MONDAY_9_INSTANT + timedelta(days=8))
+    assert client.get(f"/api/v1/manage/{token}").status_code == 404
