@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
@@ -22,12 +23,23 @@ from sqlalchemy.engine import make_url
 from booking.app import create_app
 from booking.models import Base, Role, StaffUser
 from booking.schemas.staff import StaffUserIn
+from booking.services import staff as staff_service
 from booking.services.context import Actor, Context
 from booking.services.staff import create_user
 from core import migrations
 from core.clock import FrozenClock
 from core.db import Database, normalise_url
 from core.settings import Settings
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing() -> Iterator[None]:
+    """Argon2 at its cheapest: tests sign in hundreds of times; production keeps the defaults."""
+    original = staff_service._hasher
+    staff_service._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    staff_service._hasher = original
+
 
 # Thursday 26 November 2026, 10:00 in New York: a frozen clock is the default.
 FROZEN_NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)

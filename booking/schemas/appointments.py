@@ -6,10 +6,10 @@ import uuid
 from datetime import date, datetime
 from typing import Self
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field, model_validator
 
 from booking.models import AppointmentStatus, WaitlistStatus
-from booking.schemas.fields import Name, OutSchema, PhoneNumber, Schema
+from booking.schemas.fields import Name, OutSchema, PhoneNumber, Schema, UtcDatetime
 from booking.schemas.patients import PatientIn
 
 
@@ -29,7 +29,7 @@ class AvailabilityOut(OutSchema):
 
 class WhereAndWhen(Schema):
     appointment_type_id: uuid.UUID
-    starts_at: AwareDatetime
+    starts_at: UtcDatetime
     location_id: uuid.UUID | None = None
     clinician_id: uuid.UUID | None = None
     room_id: uuid.UUID | None = None
@@ -60,7 +60,7 @@ class BookingIn(Schema):
 
     hold_id: uuid.UUID | None = None
     appointment_type_id: uuid.UUID | None = None
-    starts_at: AwareDatetime | None = None
+    starts_at: UtcDatetime | None = None
     location_id: uuid.UUID | None = None
     clinician_id: uuid.UUID | None = None
     room_id: uuid.UUID | None = None
@@ -107,7 +107,7 @@ class BookedOut(OutSchema):
 
 
 class RescheduleIn(Schema):
-    starts_at: AwareDatetime
+    starts_at: UtcDatetime
     clinician_id: uuid.UUID | None = None
     room_id: uuid.UUID | None = None
 
@@ -117,7 +117,7 @@ class CancelIn(Schema):
 
 
 class CompleteIn(Schema):
-    discharged_at: AwareDatetime | None = Field(
+    discharged_at: UtcDatetime | None = Field(
         default=None, description="the real discharge time; defaults to now"
     )
 
@@ -128,8 +128,8 @@ class SeriesIn(Schema):
     protocol: str = Field(description="iv_induction, esketamine_induction or custom")
     appointment_type_id: uuid.UUID
     patient_id: uuid.UUID
-    first_starts_at: AwareDatetime | None = None
-    starts: list[AwareDatetime] | None = Field(
+    first_starts_at: UtcDatetime | None = None
+    starts: list[UtcDatetime] | None = Field(
         default=None, max_length=30, description="custom protocol: every session's start"
     )
     min_gap_hours: int | None = Field(default=None, ge=0, le=24 * 14)

@@ -6,8 +6,16 @@ from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import phonenumbers
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    StringConstraints,
+)
 
+from core.clock import as_utc
 from core.settings import get_settings
 
 
@@ -21,9 +29,13 @@ class OutSchema(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+# Keys zoneinfo lists that are not IANA zones: "localtime" is whatever the server's
+# /etc/localtime says, so a location's hours would move with the machine they run on.
+_NOT_IANA = frozenset({"localtime", "posixrules", "Factory"})
+
+
 def _check_zone(name: str) -> str:
-    # ZoneInfo alone accepts odd keys such as "localtime" or "posixrules"; the list is canonical.
-    if name not in _zones():
+    if name not in _zones() or name in _NOT_IANA or name.startswith(("posix/", "right/")):
         raise ValueError(f"unknown time zone {name!r}: use an IANA name such as America/New_York")
     try:
         ZoneInfo(name)
@@ -62,3 +74,5 @@ ShortText = Annotated[str, StringConstraints(max_length=200)]
 TimeZoneName = Annotated[str, AfterValidator(_check_zone)]
 PhoneNumber = Annotated[str, StringConstraints(max_length=40), AfterValidator(to_e164)]
 Email = Annotated[EmailStr, AfterValidator(_lower)]
+# An instant with its offset, normalised to UTC so answers read the same whatever was sent.
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(as_utc)]

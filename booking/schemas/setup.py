@@ -4,28 +4,71 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, time
-from typing import Self
+from typing import Annotated, Any, ClassVar, Self
 
-from pydantic import AwareDatetime, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from booking.models import AppointmentKind, RoomKind
-from booking.schemas.fields import Name, OutSchema, PhoneNumber, Schema, ShortText, TimeZoneName
+from booking.schemas.fields import (
+    Name,
+    OutSchema,
+    PhoneNumber,
+    Schema,
+    ShortText,
+    TimeZoneName,
+    UtcDatetime,
+)
 from notifications.privacy import forbidden_terms_in
 
 Minutes = int
 
 
+def _wall_clock(value: time) -> time:
+    if value.tzinfo is not None:
+        raise ValueError("give a wall-clock time in the location's zone, without a UTC offset")
+    return value
+
+
+LocationZone = TimeZoneName
+# Weekly hours and overrides are read in the location's zone; an offset would be ignored.
+WallTime = Annotated[time, AfterValidator(_wall_clock)]
+RoomName = Annotated[str, StringConstraints(min_length=1, max_length=100)]  # rooms.name is 100
+
+
+class PatchSchema(Schema):
+    """A partial update: a field left out keeps its value; null is refused unless the field
+    may really be empty (listed in NULLABLE), so it never reaches a NOT NULL column."""
+
+    NULLABLE: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*")
+    @classmethod
+    def _not_null(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name not in cls.NULLABLE:
+            raise ValueError("may not be null: leave the field out to keep its value")
+        return value
+
+
 class LocationIn(Schema):
     name: Name
-    timezone: TimeZoneName
+    timezone: LocationZone
     address: str = Field(default="", max_length=500)
     phone: PhoneNumber | None = None
     active: bool = True
 
 
-class LocationPatch(Schema):
+class LocationPatch(PatchSchema):
+    NULLABLE = frozenset({"phone"})
+
     name: Name | None = None
-    timezone: TimeZoneName | None = None
+    timezone: LocationZone | None = None
     address: str | None = Field(default=None, max_length=500)
     phone: PhoneNumber | None = None
     active: bool | None = None
@@ -47,7 +90,7 @@ class ClinicianIn(Schema):
     active: bool = True
 
 
-class ClinicianPatch(Schema):
+class ClinicianPatch(PatchSchema):
     name: Name | None = None
     credentials: str | None = Field(default=None, max_length=100)
     appointment_type_ids: list[uuid.UUID] | None = None
@@ -64,13 +107,13 @@ class ClinicianOut(OutSchema):
 
 class RoomIn(Schema):
     location_id: uuid.UUID
-    name: Name
+    name: RoomName
     kind: RoomKind
     active: bool = True
 
 
-class RoomPatch(Schema):
-    name: Name | None = None
+class RoomPatch(PatchSchema):
+    name: RoomName | None = None
     kind: RoomKind | None = None
     active: bool | None = None
 
@@ -163,8 +206,8 @@ class AppointmentTypeOut(AppointmentTypeIn):
 class WorkingHoursIn(Schema):
     location_id: uuid.UUID
     weekday: int = Field(ge=0, le=6, description="Monday = 0 … Sunday = 6")
-    start_time: time
-    end_time: time
+    start_time: WallTime
+    end_time: WallTime
     effective_from: date | None = None
     effective_until: date | None = None
 
@@ -189,8 +232,8 @@ class DateOverrideIn(Schema):
 
     location_id: uuid.UUID
     on_date: date
-    start_time: time | None = None
-    end_time: time | None = None
+    start_time: WallTime | None = None
+    end_time: WallTime | None = None
 
     @model_validator(mode="after")
     def _order(self) -> Self:
@@ -210,8 +253,8 @@ class DateOverrideOut(DateOverrideIn):
 class PeriodIn(Schema):
     """A span of real time (time off, closure); both ends carry their UTC offset."""
 
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: UtcDatetime
+    ends_at: UtcDatetime
     reason: ShortText = ""
 
     @model_validator(mode="after")

@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from booking.models import AppointmentType, Clinician, Location, Room
@@ -26,16 +26,19 @@ from core.errors import Conflict, Invalid, NotFound
 
 
 def _ensure_unique_name(ctx: Context, column: Any, name: str, *, what: str, **scope: Any) -> None:
-    query = select(column).where(func.lower(column) == name.lower()).limit(1)
+    # Compared in Python: SQLite's lower() folds ASCII only, so "Clínica" and "CLÍNICA" would
+    # differ there and clash on PostgreSQL. Setup tables hold dozens of rows, not thousands.
+    query = select(column)
     for key, value in scope.items():
         query = query.where(getattr(column.class_, key) == value)
-    if ctx.session.scalar(query) is not None:
+    wanted = name.casefold()
+    if any(existing.casefold() == wanted for existing in ctx.session.scalars(query)):
         raise Conflict("name_taken", f"a {what} named {name!r} already exists")
 
 
 def _renamed(current: str, changes: dict[str, Any]) -> str | None:
     new = changes.get("name")
-    return new if new and new.lower() != current.lower() else None
+    return new if new and new.casefold() != current.casefold() else None
 
 
 def create_location(ctx: Context, *, data: LocationIn) -> Location:

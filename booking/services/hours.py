@@ -156,6 +156,12 @@ _RULE_MODELS: dict[RuleKind, type[WorkingHours] | type[DateOverride] | type[Time
     RuleKind.DATE_OVERRIDES: DateOverride,
     RuleKind.TIME_OFF: TimeOff,
 }
+# The audit name of each kind, the same as its ".create" event (not the table name).
+_RULE_ACTIONS = {
+    RuleKind.WORKING_HOURS: "working_hours",
+    RuleKind.DATE_OVERRIDES: "date_override",
+    RuleKind.TIME_OFF: "time_off",
+}
 
 
 def remove_clinician_rule(
@@ -166,7 +172,7 @@ def remove_clinician_rule(
     rule = ctx.session.scalar(query)
     if rule is None:
         raise NotFound(kind.value.replace("-", " "))
-    delete_audited(ctx, rule, action=f"{model.__tablename__}.delete")
+    delete_audited(ctx, rule, action=f"{_RULE_ACTIONS[kind]}.delete")
 
 
 def remove_closure(ctx: Context, *, location_id: uuid.UUID, closure_id: uuid.UUID) -> None:

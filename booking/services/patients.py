@@ -10,12 +10,14 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import and_, func, or_, select
 
 from booking.models import Patient
 from booking.schemas.patients import Gate, GateIn, PatientIn, PatientPatch, PossibleDuplicate
 from booking.services.audit import record_create, update_audited
 from booking.services.context import Context
+from core.clock import as_utc
 from core.errors import Conflict, Invalid
 
 _GATE_COLUMN = {
@@ -37,6 +39,16 @@ def _consent_moment(given: bool | None, current: datetime | None, now: datetime)
     if given:
         return current or now
     return None
+
+
+def _describe(exc: ValidationError) -> str:
+    """What is wrong, field by field; never the rejected values (they are a patient's details)."""
+    parts = []
+    for error in exc.errors()[:5]:
+        message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+        field = ".".join(str(part) for part in error.get("loc", ()))
+        parts.append(f"{field}: {message}" if field else message)
+    return "; ".join(parts) or "the patient's details do not hold together"
 
 
 def possible_duplicates(ctx: Context, *, data: PatientIn) -> list[Patient]:
@@ -91,8 +103,8 @@ def update_patient(ctx: Context, *, patient_id: uuid.UUID, data: PatientPatch) -
     }
     try:  # the record as a whole must still hold together (e.g. SMS consent needs a phone)
         merged = PatientIn.model_validate(current | changes)
-    except ValueError as exc:
-        raise Invalid("invalid_patient", str(exc).splitlines()[-1].strip()) from exc
+    except ValidationError as exc:
+        raise Invalid("invalid_patient", _describe(exc)) from exc
     _check_birth_date(merged.date_of_birth, today=ctx.now.date())
     changes["sms_consent_at"] = _consent_moment(
         changes.pop("sms_consent", None), patient.sms_consent_at, ctx.now
@@ -106,7 +118,7 @@ def update_patient(ctx: Context, *, patient_id: uuid.UUID, data: PatientPatch) -
 
 def record_gate(ctx: Context, *, patient_id: uuid.UUID, data: GateIn) -> Patient:
     patient = ctx.get(Patient, patient_id, "patient")
-    at = data.at or ctx.now
+    at = as_utc(data.at) if data.at is not None else ctx.now  # stored and echoed as UTC
     if at > ctx.now:
         raise Invalid("gate_in_future", "a gate cannot be recorded as met in the future")
     column = _GATE_COLUMN[data.gate]

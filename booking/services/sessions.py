@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -73,7 +73,9 @@ def login(ctx: Context, *, email: str, password: str, ttl: timedelta) -> IssuedT
     )
     ctx.session.add(session)
     ctx.session.flush()
-    record(ctx, action="staff.login", entity=user, after={"session_id": str(session.id)})
+    # Whoever proved the password is the actor, not the anonymous caller the route started as.
+    signed_in = replace(ctx, actor=Actor(kind="staff", id=user.id, label=user.email))
+    record(signed_in, action="staff.login", entity=user, after={"session_id": str(session.id)})
     return IssuedToken(token=token, expires_at=session.expires_at, user=user)
 
 
