@@ -59,9 +59,9 @@ def to_e164(raw: str) -> str:
     try:
         number = phonenumbers.parse(raw, get_settings().default_phone_region)
     except phonenumbers.NumberParseException as exc:
-        raise ValueError(f"{raw!r} is not a phone number") from exc
+        raise ValueError("not a phone number") from exc  # no echo: it is patient data
     if not phonenumbers.is_valid_number(number):
-        raise ValueError(f"{raw!r} is not a valid phone number")
+        raise ValueError("not a valid phone number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

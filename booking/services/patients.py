@@ -135,19 +135,25 @@ def record_gate(ctx: Context, *, patient_id: uuid.UUID, data: GateIn) -> Patient
     return patient
 
 
+def _escape_like(text: str) -> str:
+    """Search text is literal: % and _ typed by staff are not wildcards."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def search_patients(
     ctx: Context, *, text: str | None = None, date_of_birth: date | None = None, limit: int = 50
 ) -> list[Patient]:
     query = select(Patient)
     if text:
-        needle = f"%{text.strip().lower()}%"
-        query = query.where(
-            or_(
-                func.lower(Patient.given_name + " " + Patient.family_name).like(needle),
-                func.lower(Patient.email).like(needle),
-                Patient.phone.like(f"%{''.join(ch for ch in text if ch.isdigit()) or '-'}%"),
-            )
-        )
+        needle = f"%{_escape_like(text.strip().lower())}%"
+        digits = "".join(ch for ch in text if ch.isdigit())
+        matches = [
+            func.lower(Patient.given_name + " " + Patient.family_name).like(needle, escape="\\"),
+            func.lower(Patient.email).like(needle, escape="\\"),
+        ]
+        if digits:
+            matches.append(Patient.phone.like(f"%{digits}%"))
+        query = query.where(or_(*matches))
     if date_of_birth is not None:
         query = query.where(Patient.date_of_birth == date_of_birth)
     query = query.order_by(Patient.family_name, Patient.given_name, Patient.id).limit(limit)

@@ -365,3 +365,12 @@ def test_four_wrong_passwords_do_not_lock(client: TestClient, front_desk: Signed
         assert wrong.status_code == 401
     right = client.post(login, json={"email": front_desk.email, "password": PASSWORD})
     assert right.status_code == 200
+
+
+def test_only_admins_read_the_whole_log(
+    client: TestClient, admin: SignedIn, front_desk: SignedIn
+) -> None:
+    whole = client.get("/api/v1/audit", headers=front_desk.headers)
+    assert whole.status_code == 403
+    assert whole.json()["code"] == "forbidden"
+    assert client.get("/api/v1/audit", headers=admin.headers).status_code == 200

@@ -584,3 +584,16 @@ def test_a_patch_cannot_blank_a_required_field(client: TestClient, front_desk: S
     assert response.json()["detail"].startswith("family_name: ")
     fetched = client.get(f"{PATIENTS}/{created['id']}", headers=front_desk.headers).json()
     assert fetched["family_name"] == created["family_name"]
+
+
+def test_search_text_is_literal_and_phone_errors_do_not_echo_input(
+    client: TestClient, front_desk: SignedIn
+) -> None:
+    make_patient(client, front_desk.headers, given_name="Ana", family_name="Lopez")
+    wildcard = client.get("/api/v1/patients", params={"q": "%"}, headers=front_desk.headers)
+    assert wildcard.json() == []
+    secret = "617-555-01x9-secret"
+    body = {"given_name": "A", "family_name": "B", "date_of_birth": "1990-01-01", "phone": secret}
+    bad = client.post("/api/v1/patients", headers=front_desk.headers, json=body)
+    assert bad.status_code == 422
+    assert "secret" not in bad.text
