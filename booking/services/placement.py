@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
+from sqlalchemy import text
+
 from booking import availability as av
 from booking.models import AppointmentType, Location
 from booking.services.context import Context
 from booking.services.occupancy import Placement
-from booking.services.slots import load_query, local_day
+from booking.services.slots import load_query, local_day, qualified_clinicians
 from core.clock import as_utc
 from core.errors import Conflict, DomainError, Invalid
 
@@ -48,6 +50,7 @@ def place(
     """The first clinician and room (by preference) that can take ``starts_at``, or an error."""
     starts_at = as_utc(starts_at)
     day = local_day(starts_at, location.timezone)
+    _serialize_start_limit(ctx, kind, clinician_id)
     query = load_query(
         ctx, location=location, kind=kind, first_day=day - timedelta(days=1),
         last_day=day + timedelta(days=1), staff=staff, clinician_id=clinician_id,
@@ -65,6 +68,21 @@ def place(
             if first_reason == "no_clinician" or reason in _TAKEN:
                 first_reason = reason
     raise _error(first_reason, starts_at, ctx.now)
+
+
+def _serialize_start_limit(
+    ctx: Context, kind: AppointmentType, clinician_id: uuid.UUID | None
+) -> None:
+    """A limit of N > 1 starts per window is not expressible as an exclusion constraint, so on
+    PostgreSQL bookings of one clinician's supervised starts take turns (SQLite's BEGIN
+    IMMEDIATE already serializes every write)."""
+    limit = kind.max_starts_per_window
+    if limit is None or limit <= 1 or ctx.session.get_bind().dialect.name != "postgresql":
+        return
+    for clinician in sorted(qualified_clinicians(ctx, type_id=kind.id, only=clinician_id)):
+        key = f"clinician-starts:{clinician}"
+        ctx.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                            {"key": key})  # fmt: skip
 
 
 def _rooms_for(query: av.AvailabilityQuery) -> list[uuid.UUID | None]:

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from core.clock import FrozenClock
 from tests.booking.api.conftest import MONDAY_9, MONDAY_9_UTC, Clinic, book, patient_details
 from tests.conftest import SignedIn
-from tests.factories import make_patient
+from tests.factories import make_appointment_type, make_patient, make_room
 
 
 def _availability(client: TestClient, type_id: str, **params: Any) -> Any:
@@ -222,3 +222,32 @@ def test_patients_cannot_book_by_patient_id(client: TestClient, clinic: Clinic,
     response = book(client, {"appointment_type_id": clinic.consult["id"], "starts_at": MONDAY_9,
                              "patient_id": patient["id"]})  # fmt: skip
     assert response.status_code == 403
+
+
+def test_a_clinician_supervises_staggered_chairs_up_to_the_start_limit(
+    client: TestClient, clinic: Clinic, admin: SignedIn
+) -> None:
+    h = admin.headers
+    for n in (3, 4):
+        make_room(client, h, clinic.location["id"], name=f"Chair {n}")
+    two_per_window = make_appointment_type(
+        client, h, name="Two starts", public_name="Clinic session", kind="iv_infusion",
+        clinician_minutes=60, room_kind="treatment_chair", room_minutes=120,
+        max_starts_per_window=2, start_window_minutes=30,
+    )  # fmt: skip
+    who = clinic.clinicians[0]["id"]
+    client.patch(f"/api/v1/clinicians/{who}", headers=h,
+                 json={"appointment_type_ids": [two_per_window["id"]]})  # fmt: skip
+    patient = make_patient(client, h)
+
+    def at(time: str) -> Any:
+        body = {"appointment_type_id": two_per_window["id"], "patient_id": patient["id"],
+                "starts_at": f"2026-11-30T{time}:00-05:00", "clinician_id": who}  # fmt: skip
+        return book(client, body, h)
+
+    assert at("09:00").status_code == 201
+    assert at("09:15").status_code == 201  # overlapping supervision, a second start
+    third = at("09:15")
+    assert third.status_code == 409
+    assert third.json()["reason"] == "start_limit"
+    assert at("09:45").status_code == 201  # 09:00 has left the window
