@@ -91,6 +91,12 @@ def upgrade() -> None:
     )
     op.create_table(
         "audit_events",
+        sa.Column(
+            "seq",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
         sa.Column("at", AWARE, nullable=False),
         sa.Column("actor_kind", sa.String(length=16), nullable=False),
         sa.Column("actor_id", sa.Uuid(), nullable=True),
@@ -104,15 +110,16 @@ def upgrade() -> None:
         sa.Column("before", JSON_DOC, nullable=True),
         sa.Column("after", JSON_DOC, nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_events")),
+        sa.PrimaryKeyConstraint("seq", name=op.f("pk_audit_events")),
+        sa.UniqueConstraint("id", name=op.f("uq_audit_events_id")),
     )
     op.create_index(
-        op.f("ix_audit_events_appointment_id"), "audit_events", ["appointment_id", "at"]
+        op.f("ix_audit_events_appointment_id"), "audit_events", ["appointment_id", "seq"]
     )
     op.create_index(
-        op.f("ix_audit_events_entity_type"), "audit_events", ["entity_type", "entity_id", "at"]
+        op.f("ix_audit_events_entity_type"), "audit_events", ["entity_type", "entity_id", "seq"]
     )
-    op.create_index(op.f("ix_audit_events_patient_id"), "audit_events", ["patient_id", "at"])
+    op.create_index(op.f("ix_audit_events_patient_id"), "audit_events", ["patient_id", "seq"])
 
     op.create_table(
         "clinicians",

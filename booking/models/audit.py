@@ -6,19 +6,25 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, String
+from sqlalchemy import BigInteger, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base, IdMixin
+from core.db import Base
 
 
-class AuditEvent(IdMixin, Base):
+class AuditEvent(Base):
     __tablename__ = "audit_events"
     __table_args__ = (
-        Index(None, "entity_type", "entity_id", "at"),
-        Index(None, "patient_id", "at"),
-        Index(None, "appointment_id", "at"),
+        Index(None, "entity_type", "entity_id", "seq"),
+        Index(None, "patient_id", "seq"),
+        Index(None, "appointment_id", "seq"),
     )
+
+    # The order events were written in, even when many share one instant.
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    id: Mapped[uuid.UUID] = mapped_column(unique=True, default=uuid.uuid4)
 
     at: Mapped[datetime]
     actor_kind: Mapped[str] = mapped_column(String(16))  # staff | patient | system

@@ -91,7 +91,7 @@ def list_events(
     entity_id: uuid.UUID | None = None,
     limit: int = 200,
 ) -> list[AuditEvent]:
-    query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id).limit(limit)
+    query = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit)
     if patient_id is not None:
         query = query.where(AuditEvent.patient_id == patient_id)
     if appointment_id is not None:

@@ -374,3 +374,16 @@ def test_only_admins_read_the_whole_log(
     assert whole.status_code == 403
     assert whole.json()["code"] == "forbidden"
     assert client.get("/api/v1/audit", headers=admin.headers).status_code == 200
+
+
+def test_events_of_one_instant_keep_the_order_they_were_written_in(
+    client: TestClient, front_desk: SignedIn
+) -> None:
+    patient = make_patient(client, front_desk.headers)
+    for name in ("First", "Second", "Third"):  # the frozen clock never moves here
+        response = client.patch(f"/api/v1/patients/{patient['id']}", headers=front_desk.headers,
+                                json={"given_name": name})  # fmt: skip
+        assert response.status_code == 200
+    events = client.get(f"/api/v1/patients/{patient['id']}/audit", headers=front_desk.headers)
+    names = [e["after"]["given_name"] for e in events.json() if e["action"] == "patient.update"]
+    assert names == ["Third", "Second", "First"]
