@@ -56,10 +56,8 @@ def create_hold(ctx: Context, *, data: HoldIn, staff: bool) -> Hold:
         expires_at=ctx.now + timedelta(minutes=HOLD_MINUTES), created_at=ctx.now,
     )  # fmt: skip
     ctx.session.add(hold)
-    rows = occupancy.rows_for(kind, spot, owner_key=str(hold.id), expires_at=hold.expires_at)
-    for row in rows:
-        row.hold_id = hold.id
-    occupancy.claim(ctx, rows)
+    hold_key = (hold.id, hold.expires_at)
+    occupancy.claim(ctx, occupancy.rows_for(kind, spot, hold=hold_key))
     return hold
 
 
@@ -99,10 +97,7 @@ def create_appointment(
         created_at=ctx.now, updated_at=ctx.now,
     )  # fmt: skip
     ctx.session.add(appointment)
-    rows = occupancy.rows_for(kind, spot, owner_key=str(appointment.id), expires_at=None)
-    for row in rows:
-        row.appointment_id = appointment.id
-    occupancy.claim(ctx, rows)
+    occupancy.claim(ctx, occupancy.rows_for(kind, spot, appointment_id=appointment.id))
     links = {"patient_id": patient.id, "appointment_id": appointment.id}
     record_create(ctx, appointment, action="appointment.book", **links)
     if override_reason:

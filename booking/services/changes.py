@@ -63,10 +63,7 @@ def reschedule(
         room_id=data.room_id, staff=staff, ignore_appointment=appointment.id,
     )  # fmt: skip
     occupancy.release(ctx, appointment_id=appointment.id)
-    rows = occupancy.rows_for(kind, spot, owner_key=str(appointment.id), expires_at=None)
-    for row in rows:
-        row.appointment_id = appointment.id
-    occupancy.claim(ctx, rows)
+    occupancy.claim(ctx, occupancy.rows_for(kind, spot, appointment_id=appointment.id))
     changes: dict[str, object] = {
         "starts_at": spot.starts_at,
         "ends_at": occupancy.session_end(kind, spot.starts_at),

@@ -40,9 +40,16 @@ def session_end(kind: AppointmentType, starts_at: datetime) -> datetime:
 
 
 def rows_for(
-    kind: AppointmentType, place: Placement, *, owner_key: str, expires_at: datetime | None
+    kind: AppointmentType,
+    place: Placement,
+    *,
+    appointment_id: uuid.UUID | None = None,
+    hold: tuple[uuid.UUID, datetime] | None = None,
 ) -> list[Occupancy]:
-    """The occupancy rows a booking of ``kind`` at ``place`` needs (owner ids set by caller)."""
+    """The occupancy rows a booking of ``kind`` at ``place`` needs, owned by an appointment
+    or by a hold (its id and expiry)."""
+    hold_id, expires_at = hold if hold else (None, None)
+    owner_key = str(appointment_id or hold_id)
     before = timedelta(minutes=kind.buffer_before_minutes)
     after = timedelta(minutes=kind.buffer_after_minutes)
     start = place.starts_at
@@ -52,6 +59,7 @@ def rows_for(
         return Occupancy(
             resource_kind=resource, resource_id=rid, starts_at=start - before, ends_at=end,
             session_start=start, share_key=key, expires_at=expires_at,
+            appointment_id=appointment_id, hold_id=hold_id,
         )  # fmt: skip
 
     clinician_end = start + timedelta(minutes=kind.clinician_minutes) + after
@@ -64,15 +72,10 @@ def rows_for(
         rows.append(row(ResourceKind.ROOM, place.room_id, room_end, owner_key))
     if kind.max_starts_per_window == 1:
         # One start per window is exactly "these windows may not overlap".
-        window = Occupancy(
-            resource_kind=ResourceKind.CLINICIAN_START,
-            resource_id=start_resource(place.clinician_id),
-            starts_at=start,
-            ends_at=start + timedelta(minutes=kind.start_window_minutes),
-            session_start=start,
-            share_key=owner_key,
-            expires_at=expires_at,
-        )
+        window_end = start + timedelta(minutes=kind.start_window_minutes)
+        window = row(ResourceKind.CLINICIAN_START, start_resource(place.clinician_id),
+                     window_end, owner_key)  # fmt: skip
+        window.starts_at = start
         rows.append(window)
     return rows
 
