@@ -11,10 +11,11 @@ afterwards), migrated with ``clinic db upgrade``:
    with the same no-overlap rule as the exclusion constraint (checked again afterwards);
 2. availability: HTTP GET /api/v1/availability for the IV type over 30 days (median, p95),
    then the split measured in-process: load_query, find_slots, building the response model,
-   model_dump_json, and the bare read of the same occupancy rows (raw SQL);
+   model_dump_json, GC pauses, and the bare read of the same occupancy rows (raw SQL);
 3. booking throughput: 16 threads, each with its own keep-alive client, book distinct,
-   mutually compatible slots taken from GET availability; and the same load against a bare
-   INSERT + commit endpoint (``bench.bare_insert``) served the same way;
+   mutually compatible slots taken from GET availability, with CPU per booking by process
+   (from /proc); then the same load against a bare INSERT + commit endpoint
+   (``bench.bare_insert``) served the same way;
 4. contention: 64 concurrent public bookings of one slot; exactly one may win.
 
 Prints a table per database, then one JSON document with every figure.
@@ -23,11 +24,14 @@ Prints a table per database, then one JSON document with every figure.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
 import random
+import re
 import shutil
+import signal
 import socket
 import ssl
 import statistics
@@ -39,7 +43,7 @@ import time
 import uuid
 from collections import Counter, deque
 from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as wall_time
@@ -238,14 +242,33 @@ class Server:
             time.sleep(0.1)
 
     def stop(self) -> None:
-        if self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
+        """Stop the server, then any of its worker processes that outlived it (by pid)."""
+        procs = CpuMeter.processes()
+        workers = {
+            pid: started_at(pid)
+            for pid, (parent, _, _) in procs.items()
+            if parent == self.process.pid
+        }
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        for pid, born in workers.items():
+            if born is not None and started_at(pid) == born:  # the same process, not a reuse
+                with suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+
+
+def started_at(pid: int) -> int | None:
+    """A process's start time in clock ticks since boot (None once it is gone)."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(raw[raw.rindex(")") + 2 :].split()[19])
 
 
 def clinic_serve(db_url: str, log: Path) -> Server:
@@ -425,7 +448,7 @@ def seed_appointments(
             if len(appointments) == SEED_APPOINTMENTS:
                 break
             appointment_id = uuid.uuid4()
-            owned = occupancy.rows_for(kind, spot, owner_key=str(appointment_id), expires_at=None)
+            owned = occupancy.rows_for(kind, spot, appointment_id=appointment_id)
             if not ledger.take(owned):
                 continue
             kinds[kind.kind.value] += 1
@@ -530,19 +553,39 @@ def typed_read(
     return len(conn.execute(query).fetchall())
 
 
+class GcPauses:
+    """Time spent in CPython's cyclic garbage collector while the block runs."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._started = 0.0
+
+    def _callback(self, phase: str, _info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._started
+
+    def __enter__(self) -> GcPauses:
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        gc.callbacks.remove(self._callback)
+
+
 def measure_split(
     database: Database, clinic: Clinic, first: date, last: date, repeats: int
 ) -> dict[str, Any]:
     """The request's parts, in-process on the same database (the server sits idle)."""
-    phases: dict[str, list[float]] = {
-        k: [] for k in ("total", "load_query", "find_slots", "build_response", "json_encode")
-    }
+    names = ("total", "load_query", "find_slots", "build_response", "json_encode", "gc")
+    phases: dict[str, list[float]] = {name: [] for name in names}
     bare: list[float] = []
     typed: list[float] = []
     rows = slots = encoded = 0
     for _ in range(repeats + 1):  # the first round warms caches and is dropped
         t0 = time.perf_counter()
-        with database.session(write=False) as session:
+        with GcPauses() as pauses, database.session(write=False) as session:
             ctx = Context(session=session, actor=Actor.system("bench"), now=_clock.now())
             kind = session.get_one(AppointmentType, clinic.iv_type_id)
             location = session.get_one(Location, clinic.location_id)
@@ -564,7 +607,8 @@ def measure_split(
             body = out.model_dump_json()
             t5 = time.perf_counter()
         for name, spent in (("total", t5 - t0), ("load_query", t2 - t1), ("find_slots", t3 - t2),
-                            ("build_response", t4 - t3), ("json_encode", t5 - t4)):  # fmt: skip
+                            ("build_response", t4 - t3), ("json_encode", t5 - t4),
+                            ("gc", pauses.seconds)):  # fmt: skip
             phases[name].append(spent)
         slots, encoded = len(found), len(body)
         ids = [*query.clinician_ids, *(room.id for room in query.rooms)]
@@ -591,6 +635,9 @@ def measure_split(
         "build_response_ms": median["build_response"],
         "json_encode_ms": median["json_encode"],
         "in_process_total_ms": median["total"],
+        "in_process_total_max_ms": ms(max(phases["total"][1:])),
+        "gc_pause_ms": median["gc"],
+        "gc_pause_max_ms": ms(max(phases["gc"][1:])),
         "bare_read_ms": ms(statistics.median(bare[1:])),
         "typed_read_ms": ms(statistics.median(typed[1:])),
         "bare_read_rows": rows,
@@ -612,6 +659,7 @@ class Job:
 @dataclass(frozen=True)
 class LoadResult:
     seconds: float
+    cpu: CpuUse
     latencies: list[float]
     statuses: Counter[int]
     errors: Counter[str]
@@ -627,15 +675,92 @@ class LoadResult:
             "p50_ms": ms(statistics.median(self.latencies)),
             "p95_ms": ms(percentile(self.latencies, 95)),
             "max_ms": ms(max(self.latencies)),
+            "cpu_ms_per_request": {
+                name: ms(seconds / len(self.latencies))
+                for name, seconds in self.cpu.seconds.items()
+            },
+            "worker_cpu_shares": [round(w / sum(self.cpu.workers), 2) for w in self.cpu.workers],
+            "machine_busy_share": round(self.cpu.machine_busy, 2),
             "errors": dict(self.errors),
             "error_examples": self.examples,
         }
 
 
-def hammer(base: str, headers: dict[str, str], jobs: Sequence[Job], clients: int) -> LoadResult:
+class CpuMeter:
+    """CPU used while a load runs, from /proc (Linux): the server's process tree, every
+    PostgreSQL process, this process (the load generator), and how busy the whole machine was."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pid = server_pid
+        self.procs = self.processes()
+        self.machine = self._machine()
+        self.client = time.process_time()
+
+    @staticmethod
+    def processes() -> dict[int, tuple[int, str, float]]:
+        """pid -> (parent pid, command name, CPU seconds so far)."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        found: dict[int, tuple[int, str, float]] = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                raw = stat.read_text()
+            except OSError:
+                continue  # gone meanwhile
+            name = raw[raw.index("(") + 1 : raw.rindex(")")]
+            fields = raw[raw.rindex(")") + 2 :].split()
+            cpu = (int(fields[11]) + int(fields[12])) / ticks
+            found[int(stat.parent.name)] = (int(fields[1]), name, cpu)
+        return found
+
+    @staticmethod
+    def _machine() -> tuple[int, int]:
+        """(busy, total) jiffies of all CPUs since boot."""
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+        idle = fields[3] + fields[4]  # idle + iowait
+        return sum(fields) - idle, sum(fields)
+
+    def stop(self) -> CpuUse:
+        """CPU seconds by owner since the start, and the machine's busy share meanwhile."""
+        client = time.process_time() - self.client
+        busy, total = self._machine()
+        procs = self.processes()
+        tree, grew = {self.server_pid}, True
+        while grew:
+            children = {pid for pid, (parent, _, _) in procs.items() if parent in tree} - tree
+            tree |= children
+            grew = bool(children)
+
+        def spent(pid: int) -> float:  # a process born meanwhile counts from zero
+            before = self.procs.get(pid)
+            return procs[pid][2] - (before[2] if before and before[1] == procs[pid][1] else 0.0)
+
+        cpu = {
+            "server": sum(spent(pid) for pid in tree if pid in procs),
+            "postgres": sum(
+                spent(pid) for pid, (_, name, _) in procs.items() if name == "postgres"
+            ),
+            "client": client,
+        }
+        # uvicorn's workers: how evenly did the kernel spread the keep-alive connections?
+        workers = [spent(pid) for pid, (parent, _, _) in procs.items() if parent == self.server_pid]
+        workers = sorted((w for w in workers if w > 0.01), reverse=True)
+        machine = (busy - self.machine[0]) / max(total - self.machine[1], 1)
+        return CpuUse(cpu, workers, machine)
+
+
+@dataclass(frozen=True)
+class CpuUse:
+    seconds: dict[str, float]  # server (its process tree), postgres (every backend), client
+    workers: list[float]  # CPU seconds of each server worker, busiest first
+    machine_busy: float  # share of all CPUs busy (anything on the machine)
+
+
+def hammer(
+    base: str, headers: dict[str, str], jobs: Sequence[Job], clients: int, server_pid: int
+) -> LoadResult:
     """``clients`` threads, each with its own keep-alive connection, drain one job queue."""
     queue = deque(jobs)
-    barrier = threading.Barrier(clients + 1)
+    barrier = threading.Barrier(clients + 1, timeout=120)
     lock = threading.Lock()
     latencies: list[float] = []
     statuses = Counter[int]()
@@ -653,7 +778,11 @@ def hammer(base: str, headers: dict[str, str], jobs: Sequence[Job], clients: int
                 except IndexError:
                     break
                 started = time.perf_counter()
-                response = http.post(job.path, json=job.body)
+                try:
+                    response = http.post(job.path, json=job.body)
+                except httpx.TransportError as exc:  # counted, not fatal: the run goes on
+                    mine.append((time.perf_counter() - started, 0, type(exc).__name__, ""))
+                    continue
                 spent = time.perf_counter() - started
                 code = problem_code(response) if response.status_code >= 400 else ""
                 text_ = response.text[:300] if code else ""
@@ -670,12 +799,13 @@ def hammer(base: str, headers: dict[str, str], jobs: Sequence[Job], clients: int
     threads = [threading.Thread(target=drive) for _ in range(clients)]
     for thread in threads:
         thread.start()
+    meter = CpuMeter(server_pid)
     barrier.wait()
     started = time.perf_counter()
     for thread in threads:
         thread.join()
     seconds = time.perf_counter() - started
-    return LoadResult(seconds, latencies, statuses, errors, examples)
+    return LoadResult(seconds, meter.stop(), latencies, statuses, errors, examples)
 
 
 @dataclass(frozen=True)
@@ -719,9 +849,7 @@ def plan_bookings(
     ledger = Ledger()
 
     def take(candidate: Candidate) -> bool:
-        rows = occupancy.rows_for(
-            candidate.kind, candidate.spot, owner_key=uuid.uuid4().hex[:32], expires_at=None
-        )
+        rows = occupancy.rows_for(candidate.kind, candidate.spot, appointment_id=uuid.uuid4())
         return ledger.take(rows)
 
     # The race slot: a consult at least two days out (online booking needs 12 h notice).
@@ -757,7 +885,7 @@ def plan_bookings(
 
 def race(base: str, clinic: Clinic, slot: Candidate) -> dict[str, Any]:
     """64 patients book the same consult at once, each on a fresh connection."""
-    barrier = threading.Barrier(RACERS + 1)
+    barrier = threading.Barrier(RACERS + 1, timeout=120)
     results: list[tuple[float, int, str]] = []
     lock = threading.Lock()
 
@@ -773,11 +901,15 @@ def race(base: str, clinic: Clinic, slot: Candidate) -> dict[str, Any]:
         with client(base) as http:
             barrier.wait()
             started = time.perf_counter()
-            response = http.post("/api/v1/appointments", json=body)
-            spent = time.perf_counter() - started
-        code = problem_code(response) if response.status_code >= 400 else ""
+            try:
+                response = http.post("/api/v1/appointments", json=body)
+            except httpx.TransportError as exc:
+                outcome = (time.perf_counter() - started, 0, type(exc).__name__)
+            else:
+                code = problem_code(response) if response.status_code >= 400 else ""
+                outcome = (time.perf_counter() - started, response.status_code, code)
         with lock:
-            results.append((spent, response.status_code, code))
+            results.append(outcome)
 
     threads = [threading.Thread(target=attempt, args=(n,)) for n in range(RACERS)]
     for thread in threads:
@@ -918,7 +1050,7 @@ def run_backend(backend: str, profile: Profile, postgres_url: str, logs: Path) -
         step("bookings planned from GET availability")
         book_cost = measure_book_in_process(database, jobs[:20])
         before = count_booked(database)
-        load = hammer(base, clinic.headers, jobs, CLIENTS)
+        load = hammer(base, clinic.headers, jobs, CLIENTS, product.process.pid)
         booking = {"clients": CLIENTS, **load.figures(ok=201)}
         booking["mix"] = dict(Counter(job.label for job in jobs))
         booking["booked_rows_added"] = count_booked(database) - before
@@ -934,12 +1066,30 @@ def run_backend(backend: str, profile: Profile, postgres_url: str, logs: Path) -
         notes = [
             Job("/insert", {"note": f"bench {n}"}, "bare") for n in range(profile.bare_requests)
         ]
-        bare = hammer(bare_base, {}, notes, CLIENTS)
+        bare = hammer(bare_base, {}, notes, CLIENTS, bare_server.process.pid)
         result["bare_insert"] = {"clients": CLIENTS, **bare.figures(ok=201)}
         result["booking_over_bare"] = round(booking["per_s"] / result["bare_insert"]["per_s"], 2)
         step("bare insert")
     result["load_average_after"] = load_average()
+    result["server_log_errors"] = {
+        "clinic serve": log_errors(logs / f"clinic-{backend}.log"),
+        "bare insert": log_errors(logs / f"bare-{backend}.log"),
+    }
     return result
+
+
+_ERROR_LINE = re.compile(
+    r"^(unhandled \w+ on \S+ \S+|[A-Za-z_][\w.]*(?:Error|Exception|Detected|Violation|Failure))\b"
+)
+
+
+def log_errors(log: Path) -> dict[str, int]:
+    """Exception types and the product's "unhandled ..." lines found in a server's output."""
+    found = Counter[str]()
+    for line in log.read_text(errors="replace").splitlines():
+        if match := _ERROR_LINE.match(line):
+            found[match.group(1)] += 1
+    return dict(found)
 
 
 class Stopwatch:
@@ -962,11 +1112,19 @@ def verdict(ok: bool) -> str:
     return "meets target" if ok else "MISSES target"
 
 
+def cpu_line(figures: dict[str, Any]) -> str:
+    parts = ", ".join(f"{k} {v}" for k, v in figures["cpu_ms_per_request"].items())
+    shares = "/".join(f"{share:.0%}" for share in figures["worker_cpu_shares"])
+    return f"{parts}; machine {figures['machine_busy_share']:.0%} busy; workers {shares}"
+
+
 def table(result: dict[str, Any]) -> str:
     seed, http, split = result["seed"], result["availability_http"], result["availability_split"]
     booking, bare, fight = result["booking"], result["bare_insert"], result["contention"]
     errors = ", ".join(f"{k} x{v}" for k, v in booking["errors"].items()) or "none"
     codes = ", ".join(f"{k} x{v}" for k, v in fight["codes"].items()) or "none"
+    logged = result["server_log_errors"]["clinic serve"]
+    log_errs = ", ".join(f"{k} x{v}" for k, v in logged.items()) or "none"
     lines = [
         ("seed", f"{seed['appointments']} appointments {seed['by_kind']}, "
                  f"{seed['occupancy_rows']} occupancy rows, {seed['weekdays']} weekdays, "
@@ -976,11 +1134,14 @@ def table(result: dict[str, Any]) -> str:
          f"requests; {http['slots']} slots, {http['response_bytes']} bytes "
          f"({verdict(http['meets_target'])} < {AVAILABILITY_TARGET_MS:g} ms)"),
         ("  GET /health (HTTP floor)", f"median {http['health_median_ms']} ms"),
-        ("  in-process total", f"{split['in_process_total_ms']} ms"),
+        ("  in-process total", f"{split['in_process_total_ms']} ms (max "
+                               f"{split['in_process_total_max_ms']} ms)"),
         ("  load_query (database)", f"{split['load_query_ms']} ms"),
         ("  find_slots (compute)", f"{split['find_slots_ms']} ms"),
         ("  build AvailabilityOut", f"{split['build_response_ms']} ms"),
         ("  model_dump_json", f"{split['json_encode_ms']} ms"),
+        ("  of the total: GC pauses",
+         f"{split['gc_pause_ms']} ms (max {split['gc_pause_max_ms']} ms)"),
         ("  bare read (raw SQL)", f"{split['bare_read_ms']} ms for {split['bare_read_rows']} rows"),
         ("  same rows, Core typed", f"{split['typed_read_ms']} ms"),
         ("  HTTP - in-process", f"{split['http_overhead_ms']} ms (auth, framework, transport)"),
@@ -990,6 +1151,7 @@ def table(result: dict[str, Any]) -> str:
          f" {booking['succeeded']}/{booking['requests']} ok {booking['mix']} "
          f"({verdict(booking['meets_target'])} >= {BOOKING_TARGET_PER_S:g}/s, 0 errors)"),
         ("  errors", errors),
+        ("  CPU ms per booking", cpu_line(booking)),
         ("  in-process book() (no commit)",
          f"{booking['in_process']['book_median_ms']} median ms (place() "
          f"{booking['in_process']['place_median_ms']} ms), "
@@ -997,12 +1159,14 @@ def table(result: dict[str, Any]) -> str:
         ("bare INSERT + commit (16 clients)",
          f"{bare['per_s']} req/s, p50 {bare['p50_ms']} ms, p95 {bare['p95_ms']} ms, "
          f"{bare['succeeded']}/{bare['requests']} ok"),
+        ("  CPU ms per request", cpu_line(bare)),
         ("  booking / bare", f"{result['booking_over_bare']}"),
         ("64-way race for one slot",
          f"winners {fight['winners']} (booked at slot: {fight['booked_at_slot']}), "
          f"statuses {fight['statuses']}, p50 {fight['p50_ms']} ms, max {fight['max_ms']} ms"),
         ("  loser codes", codes),
         ("overlapping occupancy after all", str(result["overlaps_after"])),
+        ("clinic serve log: errors", log_errs),
         ("load average before / after",
          f"{result['load_average_before']} / {result['load_average_after']} "
          f"({os.cpu_count()} CPUs)"),
