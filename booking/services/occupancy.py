@@ -12,11 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from booking.models import SUPERVISION, AppointmentType, Hold, Occupancy, ResourceKind
 from booking.services.context import Context
 from core.errors import Conflict
+
+# PostgreSQL checks an exclusion constraint after inserting the index entry, so two
+# overlapping inserts can each wait for the other; the deadlock detector then aborts one.
+# That abort is a lost race like any other.
+_RACE_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure
 
 _START_NAMESPACE = uuid.UUID("6f1c3a52-8e0b-4c8e-9d55-3c2f0e4a7b10")
 
@@ -100,8 +105,11 @@ def claim(ctx: Context, rows: list[Occupancy]) -> None:
     ctx.session.add_all(rows)
     try:
         ctx.session.flush()
-    except IntegrityError as exc:
-        if "ex_occupancy_no_overlap" in str(exc.orig):
+    except DBAPIError as exc:
+        lost = getattr(exc.orig, "sqlstate", None) in _RACE_SQLSTATES or (
+            isinstance(exc, IntegrityError) and "ex_occupancy_no_overlap" in str(exc.orig)
+        )
+        if lost:
             raise Conflict("slot_taken", "that time was just taken; choose another") from exc
         raise
 

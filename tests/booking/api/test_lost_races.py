@@ -1,0 +1,80 @@
+"""A race PostgreSQL resolves by aborting one side is still a 409 ``slot_taken``, never a 500.
+
+Exclusion constraints check after inserting: two overlapping inserts can each wait for the
+other, and the deadlock detector aborts one of them. The test builds that cycle on purpose.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from booking.models import Occupancy, ResourceKind
+from booking.services.context import Actor, Context
+from booking.services.occupancy import claim
+from core.clock import FrozenClock
+from core.db import Database
+from core.errors import Conflict
+from tests.booking.api.conftest import MONDAY_9, Clinic
+from tests.conftest import BACKENDS
+
+MONDAY_10 = "2026-11-30T10:00:00-05:00"
+
+
+def _row(hold_id: uuid.UUID, resource: uuid.UUID, at: datetime) -> Occupancy:
+    return Occupancy(
+        resource_kind=ResourceKind.ROOM, resource_id=resource, starts_at=at,
+        ends_at=at + timedelta(hours=1), session_start=at, share_key=str(hold_id),
+        hold_id=hold_id, expires_at=at,
+    )  # fmt: skip
+
+
+# SQLite's BEGIN IMMEDIATE serializes writers: they queue, they cannot deadlock.
+@pytest.mark.parametrize("backend", [b for b in BACKENDS if b == "postgresql"], indirect=True)
+def test_a_deadlocked_claim_is_a_lost_race(
+    database: Database, client: TestClient, clinic: Clinic, clock: FrozenClock
+) -> None:
+    owners = [
+        uuid.UUID(client.post("/api/v1/holds", json={
+            "appointment_type_id": clinic.consult["id"], "starts_at": starts_at,
+        }).json()["id"])
+        for starts_at in (MONDAY_9, MONDAY_10)
+    ]  # fmt: skip
+    first, second = uuid.uuid4(), uuid.uuid4()
+    at = clock.now() + timedelta(days=1)
+    contexts = [
+        Context(session=Session(database.engine), actor=Actor.system(), now=clock.now())
+        for _ in owners
+    ]
+    # Each side takes one resource, then reaches for the other's.
+    claim(contexts[0], [_row(owners[0], first, at)])
+    claim(contexts[1], [_row(owners[1], second, at)])
+    outcomes: list[str] = ["", ""]
+    barrier = threading.Barrier(2)
+
+    def reach(side: int, resource: uuid.UUID) -> None:
+        barrier.wait()
+        try:
+            claim(contexts[side], [_row(owners[side], resource, at)])
+            contexts[side].session.commit()
+            outcomes[side] = "won"
+        except Conflict as lost:
+            contexts[side].session.rollback()
+            outcomes[side] = lost.code
+        finally:
+            contexts[side].session.close()
+
+    threads = [
+        threading.Thread(target=reach, args=(0, second)),
+        threading.Thread(target=reach, args=(1, first)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["slot_taken", "won"]
