@@ -1,11 +1,18 @@
-"""Column types that behave the same on SQLite and PostgreSQL."""
+"""Column types that behave the same on SQLite and PostgreSQL.
+
+Both decode fast on SQLite: availability reads thousands of rows per request, and
+SQLAlchemy's generic processors cost several microseconds per value there.
+"""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect
+from sqlalchemy import DateTime, Dialect, Uuid
 from sqlalchemy.types import TypeDecorator
 
 from core.clock import as_utc
@@ -27,9 +34,38 @@ class UTCDateTime(TypeDecorator[datetime]):
         utc = as_utc(value)
         return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
 
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Callable[[Any], Any] | None:
+        if dialect.name == "sqlite":
+            return _from_sqlite
+        return super().result_processor(dialect, coltype)
+
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+        if value is None or value.tzinfo is UTC:
+            return value  # type: ignore[no-any-return]
         return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+
+def _from_sqlite(value: str | None) -> datetime | None:
+    # SQLAlchemy stores "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC; fromisoformat parses it in C.
+    return None if value is None else datetime.fromisoformat(value + "+00:00")
+
+
+class UUID(Uuid[uuid.UUID]):
+    """``Uuid`` whose SQLite reads reuse parsed values: ids repeat across rows
+    (the same clinician or chair on every busy period), and parsing is the costly part."""
+
+    cache_ok = True
+
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Callable[[Any], Any] | None:
+        if dialect.supports_native_uuid:
+            return super().result_processor(dialect, coltype)  # type: ignore[no-untyped-call,no-any-return]
+        return _uuid_from_hex
+
+
+@lru_cache(maxsize=16_384)
+def _parse_uuid(value: str) -> uuid.UUID:
+    return uuid.UUID(hex=value)
+
+
+def _uuid_from_hex(value: str | None) -> uuid.UUID | None:
+    return None if value is None else _parse_uuid(value)
