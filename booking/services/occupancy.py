@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from booking.models import SUPERVISION, AppointmentType, Hold, Occupancy, ResourceKind
@@ -87,16 +87,13 @@ def rows_for(
 
 def purge_expired_holds(ctx: Context, rows: list[Occupancy]) -> None:
     """Expired holds stop blocking at once; the first booking that meets one removes it."""
-    for row in rows:
-        expired = select(Occupancy.hold_id).where(
-            Occupancy.resource_id == row.resource_id,
-            Occupancy.starts_at < row.ends_at,
-            Occupancy.ends_at > row.starts_at,
-            Occupancy.expires_at <= ctx.now,
-        )
-        hold_ids = list(ctx.session.scalars(expired))
-        if hold_ids:
-            ctx.session.execute(delete(Hold).where(Hold.id.in_(hold_ids)))
+    meets = or_(*(
+        and_(Occupancy.resource_id == row.resource_id, Occupancy.starts_at < row.ends_at,
+             Occupancy.ends_at > row.starts_at)
+        for row in rows
+    ))  # fmt: skip
+    expired = select(Occupancy.hold_id).where(Occupancy.expires_at <= ctx.now, meets)
+    ctx.session.execute(delete(Hold).where(Hold.id.in_(expired)))
 
 
 def claim(ctx: Context, rows: list[Occupancy]) -> None:

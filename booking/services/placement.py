@@ -10,7 +10,7 @@ from sqlalchemy import text
 from booking import availability as av
 from booking.models import AppointmentType, Location
 from booking.services.context import Context
-from booking.services.occupancy import Placement
+from booking.services.occupancy import Placement, session_end
 from booking.services.slots import load_query, local_day, qualified_clinicians
 from core.clock import as_utc
 from core.errors import Conflict, DomainError, Invalid
@@ -54,7 +54,7 @@ def place(
     query = load_query(
         ctx, location=location, kind=kind, first_day=day - timedelta(days=1),
         last_day=day + timedelta(days=1), staff=staff, clinician_id=clinician_id,
-        ignore_appointment=ignore_appointment,
+        ignore_appointment=ignore_appointment, busy_between=_reach(kind, starts_at),
     )  # fmt: skip
     if not query.clinician_ids:
         raise _error("no_clinician", starts_at, ctx.now)
@@ -68,6 +68,15 @@ def place(
             if first_reason == "no_clinician" or reason in _TAKEN:
                 first_reason = reason
     raise _error(first_reason, starts_at, ctx.now)
+
+
+def _reach(kind: AppointmentType, starts_at: datetime) -> tuple[datetime, datetime]:
+    """Every instant a booking at ``starts_at`` is checked against: its buffered span, its
+    session, and the start window either side."""
+    margin = timedelta(minutes=kind.start_window_minutes)
+    before = timedelta(minutes=kind.buffer_before_minutes)
+    after = timedelta(minutes=kind.buffer_after_minutes)
+    return starts_at - before - margin, session_end(kind, starts_at) + after + margin
 
 
 def _serialize_start_limit(

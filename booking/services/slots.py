@@ -18,7 +18,6 @@ from booking.models import (
     Location,
     LocationClosure,
     Occupancy,
-    ResourceKind,
     Room,
     TimeOff,
     WorkingHours,
@@ -69,14 +68,19 @@ def load_query(
     staff: bool,
     clinician_id: uuid.UUID | None = None,
     ignore_appointment: uuid.UUID | None = None,
+    busy_between: tuple[datetime, datetime] | None = None,
 ) -> av.AvailabilityQuery:
     """Everything the engine needs for ``first_day``..``last_day`` (local dates) at one location.
 
     ``ignore_appointment`` leaves one appointment's own rows out, so it can be moved.
+    ``busy_between`` narrows the busy periods, time off and closures read to what can touch
+    one booking (the days' hours are still read whole).
     """
     zone = ZoneInfo(location.timezone)
     since = datetime.combine(first_day, time(), zone).astimezone(UTC) - timedelta(days=1)
     until = datetime.combine(last_day, time(), zone).astimezone(UTC) + timedelta(days=2)
+    if busy_between is not None:
+        since, until = busy_between
     clinicians = qualified_clinicians(ctx, type_id=kind.id, only=clinician_id)
     rooms = ctx.session.execute(
         select(Room.id, Room.kind)
@@ -173,8 +177,8 @@ def _busy(
     ignore_appointment: uuid.UUID | None,
 ) -> tuple[list[av.ClinicianBusy], list[av.RoomBusy]]:
     query = select(
-        Occupancy.resource_kind, Occupancy.resource_id, Occupancy.starts_at,
-        Occupancy.ends_at, Occupancy.session_start, Occupancy.share_key,
+        Occupancy.resource_id, Occupancy.starts_at, Occupancy.ends_at,
+        Occupancy.session_start, Occupancy.share_key == SUPERVISION,
     ).where(
         Occupancy.resource_id.in_([*clinicians, *rooms]),
         Occupancy.starts_at < until,
@@ -187,12 +191,13 @@ def _busy(
         )
     clinician_busy: list[av.ClinicianBusy] = []
     room_busy: list[av.RoomBusy] = []
-    for kind, resource, start, end, session_start, share_key in ctx.session.execute(query):
+    room_ids = set(rooms)  # a resource id names a clinician or a room, never both
+    for resource, start, end, session_start, supervised in ctx.session.execute(query):
         period = av.Period(start, end)
-        if kind is ResourceKind.ROOM:
+        if resource in room_ids:
             room_busy.append(av.RoomBusy(resource, period))
-        elif kind is ResourceKind.CLINICIAN:
-            mode: av.ClinicianMode = "supervision" if share_key == SUPERVISION else "exclusive"
+        else:
+            mode: av.ClinicianMode = "supervision" if supervised else "exclusive"
             clinician_busy.append(av.ClinicianBusy(resource, period, mode, session_start))
     return clinician_busy, room_busy
 
