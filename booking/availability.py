@@ -158,6 +158,10 @@ class _Spans:
         i = bisect_left(self._starts, hi)
         return i > 0 and self._max_ends[i - 1] > lo
 
+    def covers(self, point: int) -> bool:
+        i = bisect_right(self._starts, point)
+        return i > 0 and self._max_ends[i - 1] > point
+
 
 @dataclass(frozen=True)
 class _Clinician:
@@ -166,6 +170,7 @@ class _Clinician:
     time_off: _Spans
     busy: _Spans  # what a new booking may not overlap
     starts: list[int]  # supervised starts, sorted, for the start-window rule
+    blocked: _Spans  # all of the above (and closures) as the starts they rule out
 
 
 @dataclass(frozen=True)
@@ -215,7 +220,7 @@ def _plan(query: AvailabilityQuery, clinicians: Sequence[UUID], rooms: Sequence[
         earliest=now + max(rules.min_notice_minutes, 0) * _MINUTE,
         horizon=now + rules.horizon_days * 24 * 60 * _MINUTE,
         closures=_Spans(_spans(query.closures)),
-        clinicians=_clinician_index(query, wanted),
+        clinicians=_clinician_index(query, wanted, list(_spans(query.closures))),
         rooms=_room_index(query, rooms),
         weekly=weekly,
         overrides=overrides,
@@ -230,7 +235,9 @@ def _spans(periods: Iterable[Period]) -> Iterator[tuple[int, int]]:
     return map(_span, periods)
 
 
-def _clinician_index(query: AvailabilityQuery, wanted: set[UUID]) -> dict[UUID, _Clinician]:
+def _clinician_index(
+    query: AvailabilityQuery, wanted: set[UUID], closures: list[tuple[int, int]]
+) -> dict[UUID, _Clinician]:
     # An exclusive booking collides with anything; a supervised one only with exclusive busy,
     # while other supervised sessions limit it through their starts instead.
     supervising = query.rules.max_starts_per_window is not None
@@ -243,12 +250,29 @@ def _clinician_index(query: AvailabilityQuery, wanted: set[UUID]) -> dict[UUID, 
             starts[row.clinician_id].append(_us(row.starts_at))
         else:
             spans[row.clinician_id].append(_span(row.period))
-    return {
-        c: _Clinician(
-            _Spans(_spans(query.time_off.get(c, ()))), _Spans(spans[c]), sorted(starts[c])
-        )
-        for c in wanted
-    }
+    rules = query.rules
+    off = {c: list(_spans(query.time_off.get(c, ()))) for c in wanted}
+    return {c: _clinician(rules, spans[c], off[c], sorted(starts[c]), closures) for c in wanted}
+
+
+def _clinician(
+    rules: TypeRules,
+    busy: list[tuple[int, int]],
+    time_off: list[tuple[int, int]],
+    starts: list[int],
+    closures: list[tuple[int, int]],
+) -> _Clinician:
+    """A start s is ruled out by a span [a, b) when what is checked around s overlaps it; that
+    is one run of starts per span, so find_slots asks a single question per start."""
+    session = max(rules.clinician_minutes, rules.room_minutes) * _MINUTE
+    reach = (rules.clinician_minutes + rules.buffer_after_minutes) * _MINUTE
+    before = rules.buffer_before_minutes * _MINUTE
+    window = rules.start_window_minutes * _MINUTE
+    runs = [(a - reach + 1, b + before) for a, b in busy]
+    runs += [(a - session + 1, b) for a, b in (*time_off, *closures)]
+    if rules.max_starts_per_window == 1:
+        runs += [(s - window + 1, s + window) for s in starts]
+    return _Clinician(_Spans(time_off), _Spans(busy), starts, _Spans(runs))
 
 
 def _suitable_rooms(query: AvailabilityQuery) -> list[UUID]:
@@ -303,12 +327,15 @@ def _clinician_reason(plan: _Plan, who: _Clinician, start: int) -> str | None:
         return "time_off"
     if who.busy.overlaps(start - plan.before, start + plan.clinician_span + plan.after):
         return "clinician_busy"
-    if plan.max_starts is not None:
-        starts = who.starts
-        near = bisect_left(starts, start + plan.window) - bisect_right(starts, start - plan.window)
-        if near >= plan.max_starts:
-            return "start_limit"
+    if plan.max_starts is not None and _over_start_limit(plan, who, start, plan.max_starts):
+        return "start_limit"
     return None
+
+
+def _over_start_limit(plan: _Plan, who: _Clinician, start: int, limit: int) -> bool:
+    starts = who.starts
+    near = bisect_left(starts, start + plan.window) - bisect_right(starts, start - plan.window)
+    return near >= limit
 
 
 def _room_free(plan: _Plan, busy: _Spans, start: int) -> bool:
@@ -340,17 +367,21 @@ def find_slots(query: AvailabilityQuery) -> list[Slot]:
     plan = _plan(query, clinicians, _suitable_rooms(query))
     room_at: dict[int, tuple[bool, UUID | None]] = {}  # rooms do not depend on the clinician
     found: dict[int, Slot] = {}
+    # A limit of one start per window is already in `blocked`; higher limits are counted.
+    counted = plan.max_starts if plan.max_starts is not None and plan.max_starts > 1 else 0
     for clinician in clinicians:
         who = plan.clinicians[clinician]
         for day in _days(query):
             for lo, hi in _intervals(plan, clinician, day):
                 for start in _grid(plan, lo, hi):
-                    if start in found:
+                    if start in found or who.blocked.covers(start):
+                        continue
+                    if counted and _over_start_limit(plan, who, start, counted):
                         continue
                     if start not in room_at:
                         room_at[start] = _first_room(plan, start)
                     has_room, room = room_at[start]
-                    if has_room and _clinician_reason(plan, who, start) is None:
+                    if has_room:
                         end = _instant(start + plan.session)
                         found[start] = Slot(_instant(start), end, clinician, room)
     return [found[start] for start in sorted(found)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
@@ -562,3 +563,54 @@ def test_nine_oclock_is_at_the_offset_of_its_own_date(
     week = [hours(weekday=weekday, end=time(10)) for weekday in range(7)]
     query = make_query(zone=zone, weekly_hours=week, first_day=day, last_day=day)
     assert starts(find_slots(query)) == [at(utc_hour, day=day)]
+
+
+# --- find_slots and fits agree on random books -------------------------------------------------
+
+
+def _random_query(rng: random.Random) -> AvailabilityQuery:
+    """A busy Monday: random buffers, step, limits, bookings, holds, time off and a closure."""
+    supervised = rng.random() < 0.5
+    rules = replace(
+        TREATMENT if supervised else CONSULT,
+        buffer_before_minutes=rng.choice([0, 5, 15]),
+        buffer_after_minutes=rng.choice([0, 10, 15]),
+        slot_step_minutes=rng.choice([5, 15, 30]),
+        max_starts_per_window=rng.choice([1, 2]) if supervised else None,
+        start_window_minutes=rng.choice([15, 30, 45]),
+    )
+
+    def period(longest: int) -> Period:
+        start = at(13) + rng.randrange(0, 8 * 60, 5) * MINUTE
+        return Period(start, start + rng.randrange(5, longest, 5) * MINUTE)
+
+    def clinician_busy() -> ClinicianBusy:
+        span = period(150)
+        mode: ClinicianMode = rng.choice(["exclusive", "supervision"])
+        return ClinicianBusy(rng.choice([ANA, BEN]), span, mode, span.starts_at)
+
+    rooms = CHAIRS if supervised else [Room(ROOM_A, "consult_room"), Room(ROOM_B, "consult_room")]
+    return make_query(
+        rules=rules,
+        clinician_ids=[ANA, BEN],
+        rooms=rooms,
+        weekly_hours=[hours(ANA, time(8), time(16)), hours(BEN, time(9, 5), time(17))],
+        clinician_busy=[clinician_busy() for _ in range(rng.randrange(0, 8))],
+        room_busy=[RoomBusy(rng.choice(rooms).id, period(180)) for _ in range(rng.randrange(6))],
+        time_off={BEN: [period(90)]} if rng.random() < 0.5 else {},
+        closures=[period(60)] if rng.random() < 0.3 else [],
+    )
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_find_slots_offers_exactly_what_fits_accepts(seed: int) -> None:
+    query = _random_query(random.Random(seed))  # noqa: S311 (a reproducible book, not a secret)
+    by_start = {s.starts_at: (s.clinician_id, s.room_id) for s in find_slots(query)}
+    for start in every(at(12), at(22), step=5):
+        possible = [
+            (clinician, room.id)
+            for clinician in query.clinician_ids
+            for room in query.rooms
+            if fits(query, starts_at=start, clinician_id=clinician, room_id=room.id) is None
+        ]
+        assert by_start.get(start) == (possible[0] if possible else None), start
