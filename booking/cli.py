@@ -82,7 +82,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     url = f"http://{args.host}:{args.port}"
     print(f"Serving the clinic on {url}  (API docs: {url}/docs)", flush=True)
     uvicorn.run(
-        "booking.app:create_app",
+        "booking.app:serve_app",
         factory=True,
         host=args.host,
         port=args.port,
