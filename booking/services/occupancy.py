@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, delete, exists, or_
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from booking.models import SUPERVISION, AppointmentType, Hold, Occupancy, ResourceKind
@@ -87,13 +87,18 @@ def rows_for(
 
 def purge_expired_holds(ctx: Context, rows: list[Occupancy]) -> None:
     """Expired holds stop blocking at once; the first booking that meets one removes it."""
-    meets = or_(*(
-        and_(Occupancy.resource_id == row.resource_id, Occupancy.starts_at < row.ends_at,
-             Occupancy.ends_at > row.starts_at)
-        for row in rows
-    ))  # fmt: skip
-    expired = select(Occupancy.hold_id).where(Occupancy.expires_at <= ctx.now, meets)
-    ctx.session.execute(delete(Hold).where(Hold.id.in_(expired)))
+    meets = exists().where(
+        Occupancy.hold_id == Hold.id,
+        or_(*(
+            and_(Occupancy.resource_id == row.resource_id, Occupancy.starts_at < row.ends_at,
+                 Occupancy.ends_at > row.starts_at)
+            for row in rows
+        )),
+    )  # fmt: skip
+    # Expired holds are few (found by the index on expires_at); each is then checked. No
+    # session sync: this unit of work never loads a hold it has not already dealt with.
+    purge = delete(Hold).where(Hold.expires_at <= ctx.now, meets)
+    ctx.session.execute(purge.execution_options(synchronize_session=False))
 
 
 def claim(ctx: Context, rows: list[Occupancy]) -> None:

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import String, cast, or_, select
 
 from booking import availability as av
 from booking.models import (
@@ -176,8 +176,10 @@ def _busy(
     until: datetime,
     ignore_appointment: uuid.UUID | None,
 ) -> tuple[list[av.ClinicianBusy], list[av.RoomBusy]]:
+    # The id comes back as text and is swapped for the caller's own UUID object, so that the
+    # engine's many lookups by id are identity hits rather than Python-level UUID comparisons.
     query = select(
-        Occupancy.resource_id, Occupancy.starts_at, Occupancy.ends_at,
+        cast(Occupancy.resource_id, String), Occupancy.starts_at, Occupancy.ends_at,
         Occupancy.session_start, Occupancy.share_key == SUPERVISION,
     ).where(
         Occupancy.resource_id.in_([*clinicians, *rooms]),
@@ -189,12 +191,17 @@ def _busy(
         query = query.where(
             or_(Occupancy.appointment_id.is_(None), Occupancy.appointment_id != ignore_appointment)
         )
+    known = {
+        text: (resource, resource in rooms)
+        for resource in (*clinicians, *rooms)
+        for text in (str(resource), resource.hex)  # PostgreSQL's text form, SQLite's
+    }
     clinician_busy: list[av.ClinicianBusy] = []
     room_busy: list[av.RoomBusy] = []
-    room_ids = set(rooms)  # a resource id names a clinician or a room, never both
-    for resource, start, end, session_start, supervised in ctx.session.execute(query):
+    for text, start, end, session_start, supervised in ctx.session.execute(query):
+        resource, is_room = known[text]
         period = av.Period(start, end)
-        if resource in room_ids:
+        if is_room:
             room_busy.append(av.RoomBusy(resource, period))
         else:
             mode: av.ClinicianMode = "supervision" if supervised else "exclusive"
