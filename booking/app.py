@@ -19,6 +19,7 @@ from booking.api import (
     manage,
     patients,
     problems,
+    redaction,
     rooms,
     series,
     staff,
@@ -99,6 +100,7 @@ def serve_app() -> FastAPI:
     """The app as ``clinic serve`` runs it in each worker. Freezing the start-up heap (the
     framework, models, schemas: several hundred thousand objects) keeps the cyclic GC from
     re-scanning it in every full collection, which otherwise stalls requests by ~100 ms."""
+    redaction.install()
     app = create_app()
     gc.collect()
     gc.freeze()

@@ -54,6 +54,8 @@ def normalise_url(url: str) -> str:
 
 def make_engine(url: str, *, busy_timeout_ms: int = 10_000, **kwargs: Any) -> Engine:
     url = normalise_url(url)
+    # Errors and logs show the SQL but never its values: those are patients' details.
+    kwargs.setdefault("hide_parameters", True)
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         _configure_sqlite(engine, busy_timeout_ms)

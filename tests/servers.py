@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import httpx2 as httpx
 
@@ -31,14 +32,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(db_url: str, *, workers: int = 1) -> Iterator[str]:
-    """`clinic serve` on a free loopback port; yields its base URL once /health answers."""
+def serving(
+    db_url: str, *, workers: int = 1, log: Path | None = None, log_level: str = "warning"
+) -> Iterator[str]:
+    """`clinic serve` on a free loopback port; yields its base URL once /health answers.
+    With ``log``, the server's output (both streams) is written there."""
     port = free_port()
     env = os.environ | {"CLINIC_DATABASE_URL": db_url, "CLINIC_SECRET_KEY": "test-only"}
     command = [*CLINIC, "serve", "--port", str(port), "--workers", str(workers)]
+    output: IO[str] | int = log.open("w") if log else subprocess.DEVNULL
     server = subprocess.Popen(
-        [*command, "--log-level", "warning"], env=env, cwd=ROOT,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [*command, "--log-level", log_level], env=env, cwd=ROOT,
+        stdout=output, stderr=subprocess.STDOUT,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
@@ -55,3 +60,5 @@ def serving(db_url: str, *, workers: int = 1) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(timeout=15)
+        if not isinstance(output, int):
+            output.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from http import HTTPStatus
 from typing import Any
 
@@ -10,7 +11,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from booking.api.redaction import redact
 from core.errors import DomainError
 
 log = logging.getLogger("clinic.api")
@@ -58,10 +61,39 @@ async def _on_http_error(_request: Request, exc: StarletteHTTPException) -> JSON
     return problem(exc.status_code, code, detail)
 
 
-async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-    # Log the type and the route only: exception text can carry patient data.
-    log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
-    return problem(500, "internal_error", "something went wrong; nothing was saved")
+class ContainUnexpected:
+    """Turns an exception no handler took into a 500 problem before it reaches the server.
+
+    Only where it happened is logged (type, route, stack frames), never what it said: an
+    exception's text can carry patient data (PostgreSQL quotes a failing row), and letting
+    it escape would have the server print it whole.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception as exc:
+            frames = "".join(traceback.format_tb(exc.__traceback__))
+            path = redact(scope["path"])
+            log.error(
+                "unhandled %s on %s %s\n%s", type(exc).__name__, scope["method"], path, frames
+            )
+            if not started:
+                response = problem(500, "internal_error", "something went wrong; nothing was saved")
+                await response(scope, receive, send)
 
 
 def install(app: FastAPI) -> None:
@@ -69,4 +101,4 @@ def install(app: FastAPI) -> None:
     app.exception_handler(DomainError)(_on_domain_error)
     app.exception_handler(RequestValidationError)(_on_validation_error)
     app.exception_handler(StarletteHTTPException)(_on_http_error)
-    app.exception_handler(Exception)(_on_unexpected)
+    app.add_middleware(ContainUnexpected)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
+import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.conftest import SignedIn
@@ -49,3 +53,25 @@ def test_openapi_documents_the_api(client: TestClient) -> None:
     assert "/api/v1/auth/login" in paths
     assert "/api/v1/patients/{patient_id}/gates" in paths
     assert "bearer" in str(client.get("/openapi.json").json()["components"]).lower()
+
+
+def test_an_unexpected_error_is_a_500_problem_logged_without_its_text(
+    app: FastAPI, client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    row = ", ".join(["Sam Rivera", "+16175550123"])  # as a database error would quote it
+
+    def fail(token: str) -> None:
+        raise RuntimeError(f"Failing row contains ({row})")
+
+    app.add_api_route("/api/v1/manage/{token}/fail", fail, methods=["GET"])
+    with caplog.at_level(logging.ERROR, logger="clinic.api"):
+        response = client.get("/api/v1/manage/secret-token-value/fail")
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "internal_error"
+    assert "Rivera" not in response.text
+    logged = caplog.text
+    assert "unhandled RuntimeError on GET /api/v1/manage/[redacted]/fail" in logged
+    assert "in fail" in logged  # where it happened is kept for whoever debugs it
+    assert "Rivera" not in logged
+    assert "secret-token-value" not in logged

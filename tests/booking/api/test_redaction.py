@@ -1,0 +1,57 @@
+"""A patient's manage token never reaches a log line, and no SQL error carries its values."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
+
+from booking.api.redaction import RedactTokens
+from booking.models import Location
+from core.db import Database
+from tests.servers import clinic, serving
+
+
+def test_access_log_records_lose_the_token() -> None:
+    token = secrets.token_urlsafe(32)
+    # The shape of uvicorn's access record: the path is one of the arguments.
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "POST", f"/api/v1/manage/{token}/cancel?x=1", "1.1", 200), None,
+    )  # fmt: skip
+    assert RedactTokens().filter(record)
+    line = record.getMessage()
+    assert token not in line
+    assert "/api/v1/manage/[redacted]/cancel?x=1" in line
+
+
+def test_a_served_manage_link_leaves_no_token_in_the_server_output(
+    db_url: str, tmp_path: Path
+) -> None:
+    assert clinic(db_url, "db", "upgrade").returncode == 0
+    token = secrets.token_urlsafe(32)
+    log = tmp_path / "serve.log"
+    with serving(db_url, log=log, log_level="info") as base:
+        assert httpx.get(f"{base}/api/v1/manage/{token}").status_code == 404
+        assert httpx.post(f"{base}/api/v1/manage/{token}/cancel", json={}).status_code in (
+            404,
+            422,
+        )
+    output = log.read_text()
+    assert "/api/v1/manage/[redacted]" in output  # the access log did run
+    assert token not in output
+
+
+def test_sql_errors_show_the_statement_but_not_its_values(database: Database) -> None:
+    # PostgreSQL may still quote a failing row in its own message: ContainUnexpected is
+    # what keeps exception text out of the logs (see test_problems).
+    with pytest.raises(IntegrityError) as raised, database.engine.begin() as conn:
+        conn.execute(insert(Location.__table__).values(name="Rivera clinic", timezone=None))
+    message = str(raised.value)
+    assert "INSERT INTO locations" in message
+    assert "SQL parameters hidden" in message
