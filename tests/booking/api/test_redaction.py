@@ -51,7 +51,7 @@ def test_sql_errors_show_the_statement_but_not_its_values(database: Database) ->
     # PostgreSQL may still quote a failing row in its own message: ContainUnexpected is
     # what keeps exception text out of the logs (see test_problems).
     with pytest.raises(IntegrityError) as raised, database.engine.begin() as conn:
-        conn.execute(insert(Location.__table__).values(name="Rivera clinic", timezone=None))
+        conn.execute(insert(Location).values(name="Rivera clinic", timezone=None))
     message = str(raised.value)
     assert "INSERT INTO locations" in message
     assert "SQL parameters hidden" in message
