@@ -1,10 +1,11 @@
 """The comparison point for booking throughput: an HTTP endpoint doing one INSERT + commit.
 
-``bench.booking`` serves ``app`` with uvicorn exactly as ``clinic serve`` runs the product
-(httptools, uvloop, the same worker count) against the benchmark's own database, named in
-``BENCH_DATABASE_URL``. The engine comes from ``core.db``, so SQLite gets the same WAL mode,
-busy timeout and ``BEGIN IMMEDIATE`` write transactions as the product. The throwaway table
-is created by ``bench.booking`` before the server starts (``metadata.create_all``).
+``bench.booking`` serves ``app`` with uvicorn (``bench.harness.bare_serve``) exactly as
+``clinic serve`` runs the product (httptools, uvloop, the same worker count) against the
+benchmark's own database, named in ``BENCH_DATABASE_URL``. The engine comes from ``core.db``,
+so SQLite gets the same WAL mode, busy timeout and ``BEGIN IMMEDIATE`` write transactions as
+the product. The throwaway table is created by ``bench.booking`` before the server starts
+(``metadata.create_all``).
 """
 
 from __future__ import annotations
