@@ -22,6 +22,8 @@ from booking.schemas.appointments import (
     CompleteIn,
     HoldIn,
     HoldOut,
+    PatientAppointmentOut,
+    PatientBookedOut,
     RescheduleIn,
     SlotOut,
 )
@@ -76,17 +78,17 @@ def create_hold(body: HoldIn, ctx: Caller) -> Hold:
     return appointments.create_hold(ctx, data=body, staff=ctx.staff is not None)
 
 
-@router.post("/appointments", response_model=BookedOut, status_code=201)
+@router.post("/appointments", response_model=BookedOut | PatientBookedOut, status_code=201)
 def book(
     body: BookingIn,
     ctx: Caller,
     settings: AppSettings,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-) -> BookedOut | JSONResponse:
+) -> BookedOut | PatientBookedOut | JSONResponse:
     """Book from a hold or directly. Send an ``Idempotency-Key`` to make retries safe."""
     staff = ctx.staff is not None
     if idempotency_key is None:
-        return _booked(appointments.book(ctx, data=body, staff=staff), settings)
+        return _booked(appointments.book(ctx, data=body, staff=staff), settings, staff=staff)
     scope = str(ctx.staff.id) if ctx.staff else "public"
     print_ = idempotency.fingerprint(body.model_dump(mode="json"))
     earlier = idempotency.replay(ctx, scope=scope, key=idempotency_key, print_=print_)
@@ -96,20 +98,25 @@ def book(
         idempotency.remember(
             ctx, scope=scope, key=idempotency_key, print_=print_, status=201, body=stored
         )
-        return _booked(booked, settings)
+        return _booked(booked, settings, staff=staff)
     # The first answer never arrived; a fresh manage token replaces the lost one.
     appointment = changes.load(ctx, uuid.UUID(earlier.body["appointment_id"]))
     replayed = appointments.Booked(appointment, appointments.rotate_manage_token(ctx, appointment))
-    content = _booked(replayed, settings).model_dump(mode="json")
+    content = _booked(replayed, settings, staff=staff).model_dump(mode="json")
     return JSONResponse(content, status_code=earlier.status_code)
 
 
-def _booked(booked: appointments.Booked, settings: Settings) -> BookedOut:
-    return BookedOut(
-        appointment=AppointmentOut.model_validate(booked.appointment),
-        manage_token=booked.manage_token,
-        manage_url=f"{settings.public_url.rstrip('/')}/manage/{booked.manage_token}",
-    )
+def _booked(
+    booked: appointments.Booked, settings: Settings, *, staff: bool
+) -> BookedOut | PatientBookedOut:
+    link = {
+        "manage_token": booked.manage_token,
+        "manage_url": f"{settings.public_url.rstrip('/')}/manage/{booked.manage_token}",
+    }
+    if staff:
+        return BookedOut(appointment=AppointmentOut.model_validate(booked.appointment), **link)
+    view = PatientAppointmentOut.model_validate(booked.appointment)
+    return PatientBookedOut(appointment=view, **link)
 
 
 @router.get("/appointments", response_model=list[AppointmentOut])

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path
 
 from booking.api.deps import PublicContext
 from booking.models import Appointment
-from booking.schemas.appointments import AppointmentOut, CancelIn, RescheduleIn
+from booking.schemas.appointments import CancelIn, PatientAppointmentOut, RescheduleIn
 from booking.services import changes
 from booking.services.appointments import find_by_manage_token
 from booking.services.context import Actor, Context
@@ -22,19 +22,19 @@ def _as_patient(ctx: Context, appointment: Appointment) -> Context:
     return Context(session=ctx.session, actor=actor, now=ctx.now)
 
 
-@router.get("/{token}", response_model=AppointmentOut)
+@router.get("/{token}", response_model=PatientAppointmentOut)
 def view(token: Token, ctx: PublicContext) -> Appointment:
     return find_by_manage_token(ctx, token)
 
 
-@router.post("/{token}/reschedule", response_model=AppointmentOut)
+@router.post("/{token}/reschedule", response_model=PatientAppointmentOut)
 def reschedule(token: Token, body: RescheduleIn, ctx: PublicContext) -> Appointment:
     appointment = find_by_manage_token(ctx, token)
     patient = _as_patient(ctx, appointment)
     return changes.reschedule(patient, appointment=appointment, data=body, staff=False)
 
 
-@router.post("/{token}/cancel", response_model=AppointmentOut)
+@router.post("/{token}/cancel", response_model=PatientAppointmentOut)
 def cancel(token: Token, body: CancelIn, ctx: PublicContext) -> Appointment:
     appointment = find_by_manage_token(ctx, token)
     patient = _as_patient(ctx, appointment)

@@ -78,6 +78,25 @@ class BookingIn(Schema):
         return self
 
 
+class PatientAppointmentOut(OutSchema):
+    """What the patient sees of their own appointment: no staff notes, no record ids."""
+
+    id: uuid.UUID
+    appointment_type_id: uuid.UUID
+    location_id: uuid.UUID
+    clinician_id: uuid.UUID
+    room_id: uuid.UUID | None
+    series_id: uuid.UUID | None
+    starts_at: datetime
+    ends_at: datetime
+    status: AppointmentStatus
+    sequence: int  # bumped by every change
+    escort_name: str | None
+    escort_phone: str | None
+    cancelled_at: datetime | None
+    late_cancel: bool
+
+
 class AppointmentOut(OutSchema):
     id: uuid.UUID
     appointment_type_id: uuid.UUID
@@ -100,10 +119,21 @@ class AppointmentOut(OutSchema):
     late_cancel: bool
 
 
-class BookedOut(OutSchema):
-    appointment: AppointmentOut
+class ManageLink(OutSchema):
     manage_token: str = Field(description="shown once: the patient's secret manage link")
     manage_url: str
+
+
+class PatientBookedOut(ManageLink):
+    """The answer to a patient booking online."""
+
+    appointment: PatientAppointmentOut
+
+
+class BookedOut(ManageLink):
+    """The answer to a staff booking: the whole appointment."""
+
+    appointment: AppointmentOut
 
 
 class RescheduleIn(Schema):

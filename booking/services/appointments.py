@@ -64,8 +64,9 @@ def create_hold(ctx: Context, *, data: HoldIn, staff: bool) -> Hold:
 def book(ctx: Context, *, data: BookingIn, staff: bool) -> Booked:
     kind, location, spot = _where(ctx, data, staff=staff)
     patient = _patient(ctx, data, staff=staff)
-    override = data.gate_override_reason if staff else None
-    check_gates(kind, patient, escort=data.escort, override_reason=override, staff=staff)
+    override = check_gates(
+        kind, patient, escort=data.escort, override_reason=data.gate_override_reason, staff=staff
+    )
     return create_appointment(
         ctx, kind=kind, location=location, patient=patient, spot=spot, escort=data.escort,
         override_reason=override, booked_by="staff" if staff else "patient",
@@ -169,6 +170,9 @@ def match_or_register(ctx: Context, details: PatientIn) -> Patient:
     return patient
 
 
+_ESCORT = "a named adult escort (name and phone)"
+
+
 def check_gates(
     kind: AppointmentType,
     patient: Patient,
@@ -176,22 +180,32 @@ def check_gates(
     escort: EscortIn | None,
     override_reason: str | None,
     staff: bool,
-) -> None:
+) -> str | None:
     """Treatments need a completed consult, signed consent, REMS enrollment (esketamine) and
-    a named escort; staff may override with a reason, which the caller audits."""
+    a named escort. Only the escort may be waived, by staff with a reason; the clinical gates
+    are recorded on the patient by a clinician (REMS is the law, not a preference).
+
+    Returns the override reason when it was used, for the caller to audit."""
     missing = [
         message
         for needed, met, message in (
             (kind.requires_consult, patient.consult_completed_at, "a completed consult"),
             (kind.requires_consent, patient.consent_signed_at, "signed treatment consent"),
             (kind.requires_rems, patient.rems_enrolled_at, "REMS enrollment"),
-            (kind.requires_escort, escort, "a named adult escort (name and phone)"),
+            (kind.requires_escort, escort, _ESCORT),
         )
         if needed and not met
     ]
-    if not missing or (staff and override_reason):
-        return
-    hint = "; staff may override with gate_override_reason" if staff else ""
+    if not missing:
+        return None
+    if missing == [_ESCORT] and staff and override_reason:
+        return override_reason
+    if missing == [_ESCORT] and staff:
+        hint = "; staff may waive it with gate_override_reason"
+    elif staff:
+        hint = "; a clinician records clinical gates on the patient (they cannot be waived)"
+    else:
+        hint = ""
     raise DomainError(
         "gate_not_met", "this appointment needs " + ", ".join(missing) + hint, 422,
         missing=missing,

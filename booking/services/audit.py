@@ -13,8 +13,11 @@ from booking.models import AuditEvent
 from booking.services.context import Context
 from core.db import Base
 
-# Never copied into the log, whatever the entity.
-SECRET_FIELDS = frozenset({"password_hash", "token_hash"})
+
+def is_secret(field: str) -> bool:
+    """Never copied into the log, whatever the entity: every stored hash of a password or
+    token (a hash is all it takes to recognise a leaked token)."""
+    return field.endswith("_hash")
 
 
 def snapshot(entity: Base) -> dict[str, Any]:
@@ -23,7 +26,7 @@ def snapshot(entity: Base) -> dict[str, Any]:
     return {
         column.key: _json_safe(getattr(entity, column.key))
         for column in mapper.column_attrs
-        if column.key not in SECRET_FIELDS
+        if not is_secret(column.key)
     }
 
 

@@ -42,8 +42,9 @@ def book_series(ctx: Context, *, data: SeriesIn) -> tuple[Series, list[Appointme
     kind = bookable_type(ctx, data.appointment_type_id, staff=True)
     location = require_location(ctx, data.location_id)
     patient = ctx.get(Patient, data.patient_id, "patient")
-    override = data.gate_override_reason
-    check_gates(kind, patient, escort=data.escort, override_reason=override, staff=True)
+    override = check_gates(
+        kind, patient, escort=data.escort, override_reason=data.gate_override_reason, staff=True
+    )
     name, starts, gap = _starts(data, ZoneInfo(location.timezone))
     if too_close := protocols.spacing_problems(starts, gap):
         raise Invalid("series_spacing", f"sessions must be at least {gap} h apart",

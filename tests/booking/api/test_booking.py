@@ -160,25 +160,57 @@ def _staff_infusion(
     return book(client, body, headers)
 
 
-def test_treatment_gates_refuse_and_staff_can_override_with_a_reason(
-    client: TestClient, clinic: Clinic, front_desk: SignedIn
+def test_clinical_gates_cannot_be_waived_and_the_escort_only_with_a_reason(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn, clinician_login: SignedIn
 ) -> None:
     patient = make_patient(client, front_desk.headers)
-    refused = _staff_infusion(client, clinic, front_desk.headers, patient["id"])
+    reason = {"gate_override_reason": "consult done at partner clinic, records on file"}
+    refused = _staff_infusion(client, clinic, front_desk.headers, patient["id"], **reason)
     assert refused.status_code == 422
     assert refused.json()["code"] == "gate_not_met"
     assert refused.json()["missing"] == ["a completed consult", "signed treatment consent"]
-    allowed = _staff_infusion(
-        client, clinic, front_desk.headers, patient["id"],
-        gate_override_reason="consult done at partner clinic, records on file",
-    )  # fmt: skip
+    assert "cannot be waived" in refused.json()["detail"]
+    for gate in ("consult_completed", "consent_signed"):
+        client.post(f"/api/v1/patients/{patient['id']}/gates", json={"gate": gate},
+                    headers=clinician_login.headers)  # fmt: skip
+    waived = {"escort": None, "gate_override_reason": "escort meets patient at the door"}
+    allowed = _staff_infusion(client, clinic, front_desk.headers, patient["id"], **waived)
     assert allowed.status_code == 201, allowed.text
-    events = client.get(
-        "/api/v1/audit", params={"appointment_id": allowed.json()["appointment"]["id"]},
-        headers=front_desk.headers,
-    ).json()  # fmt: skip
+    appointment = allowed.json()["appointment"]
+    assert appointment["gate_override_reason"] == "escort meets patient at the door"
+    events = client.get("/api/v1/audit", params={"appointment_id": appointment["id"]},
+                        headers=front_desk.headers).json()  # fmt: skip
     override = [e for e in events if e["action"] == "appointment.gate_override"]
-    assert override[0]["reason"].startswith("consult done")
+    assert override[0]["reason"] == "escort meets patient at the door"
+    booked = next(e for e in events if e["action"] == "appointment.book")
+    assert not [field for field in booked["after"] if field.endswith("_hash")]
+
+
+def test_a_reason_with_nothing_to_waive_is_not_an_override(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn
+) -> None:
+    body = {"appointment_type_id": clinic.consult["id"], "starts_at": MONDAY_9,
+            "patient": patient_details(12), "gate_override_reason": "just in case"}  # fmt: skip
+    booked = book(client, body, front_desk.headers).json()["appointment"]
+    assert booked["gate_override_reason"] is None
+    events = client.get("/api/v1/audit", params={"appointment_id": booked["id"]},
+                        headers=front_desk.headers).json()  # fmt: skip
+    assert "appointment.gate_override" not in {e["action"] for e in events}
+
+
+def test_the_patient_view_carries_no_staff_notes(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn, clinician_login: SignedIn
+) -> None:
+    patient = make_patient(client, front_desk.headers)
+    for gate in ("consult_completed", "consent_signed"):
+        client.post(f"/api/v1/patients/{patient['id']}/gates", json={"gate": gate},
+                    headers=clinician_login.headers)  # fmt: skip
+    waived = {"escort": None, "gate_override_reason": "escort waived: spouse in waiting room"}
+    booked = _staff_infusion(client, clinic, front_desk.headers, patient["id"], **waived).json()
+    seen = client.get(f"/api/v1/manage/{booked['manage_token']}").json()
+    assert seen["id"] == booked["appointment"]["id"]
+    assert "waived" not in str(seen)
+    assert not {"gate_override_reason", "patient_id", "cancel_reason"} & set(seen)
 
 
 def test_an_escort_is_required_for_treatments(
@@ -205,13 +237,19 @@ def test_an_online_patient_is_matched_only_on_identity_and_a_known_contact(
     same = book(client, {"appointment_type_id": clinic.consult["id"],
                          "starts_at": "2026-12-01T09:00:00-05:00",
                          "patient": details | {"email": None}}).json()["appointment"]  # fmt: skip
-    assert same["patient_id"] == first["patient_id"]
+    assert "patient_id" not in first  # the patient's view names no record
+
+    def patient_of(appointment: dict[str, Any]) -> str:
+        path = f"/api/v1/appointments/{appointment['id']}"
+        return str(client.get(path, headers=front_desk.headers).json()["patient_id"])
+
+    assert patient_of(same) == patient_of(first)
     stranger = details | {"phone": "+16175550177", "email": "other@example.com"}
     other = book(client, {"appointment_type_id": clinic.consult["id"],
                           "starts_at": "2026-12-02T09:00:00-05:00",
                           "patient": stranger}).json()["appointment"]  # fmt: skip
-    assert other["patient_id"] != first["patient_id"]  # never merged silently
-    events = client.get("/api/v1/audit", params={"patient_id": other["patient_id"]},
+    assert patient_of(other) != patient_of(first)  # never merged silently
+    events = client.get("/api/v1/audit", params={"patient_id": patient_of(other)},
                         headers=front_desk.headers).json()  # fmt: skip
     assert "patient.possible_duplicate" in {e["action"] for e in events}
 
