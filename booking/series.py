@@ -25,21 +25,37 @@ PROTOCOLS = {
 }
 
 
-def proposed_starts(protocol: Protocol, first: datetime, zone: ZoneInfo) -> list[datetime]:
-    """Same local time of day on each protocol day, whatever the UTC offset does meanwhile."""
+def proposed_starts(
+    protocol: Protocol, first: datetime, zone: ZoneInfo, min_gap_hours: int
+) -> list[datetime]:
+    """Same local time of day on each protocol day, whatever the UTC offset does meanwhile,
+    except where that would break the minimum gap: across a spring-forward night two days
+    are 47 real hours, so that session moves later by the shortfall (the gap is clinical)."""
     local = first.astimezone(zone)
-    starts = []
+    gap = timedelta(hours=min_gap_hours)
+    starts: list[datetime] = []
     for offset in protocol.day_offsets:
         wall = datetime.combine(local.date() + timedelta(days=offset), local.time(), zone)
         # A wall time inside a spring-forward gap is moved forward by the gap, as clocks are.
-        starts.append(wall.astimezone(UTC).astimezone(zone).astimezone(UTC))
+        start = wall.astimezone(UTC).astimezone(zone).astimezone(UTC)
+        if starts and start - starts[-1] < gap:
+            start = starts[-1] + gap
+        starts.append(start)
     return starts
 
 
 def spacing_problems(starts: Sequence[datetime], min_gap_hours: int) -> list[int]:
     """Indexes (in time order) of sessions closer than the minimum gap to the one before."""
+    return _too_close(starts, timedelta(hours=min_gap_hours))
+
+
+def overlapping(starts: Sequence[datetime], session: timedelta) -> list[int]:
+    """Indexes (in time order) of sessions that would start before the one before ends."""
+    return _too_close(starts, session)
+
+
+def _too_close(starts: Sequence[datetime], gap: timedelta) -> list[int]:
     ordered = sorted(starts)
-    gap = timedelta(hours=min_gap_hours)
     return [i for i in range(1, len(ordered)) if ordered[i] - ordered[i - 1] < gap]
 
 

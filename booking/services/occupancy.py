@@ -1,8 +1,8 @@
 """Occupancy rows: what an appointment or hold keeps busy, and the guard against overlaps.
 
-PostgreSQL's exclusion constraint (migration 0002) refuses overlapping rows outright;
-on SQLite the caller's ``BEGIN IMMEDIATE`` transaction has already serialized the check
-that precedes the insert. Either way a lost race surfaces here as ``slot_taken``.
+PostgreSQL's exclusion constraint (migration 0002) refuses overlapping rows outright; on
+SQLite :func:`claim` runs the same test itself inside the ``BEGIN IMMEDIATE`` transaction
+that serializes every write. Either way a clash surfaces here as ``slot_taken``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, exists, or_
+from sqlalchemy import ColumnElement, and_, delete, exists, or_, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from booking.models import SUPERVISION, AppointmentType, Hold, Occupancy, ResourceKind
@@ -85,16 +85,18 @@ def rows_for(
     return rows
 
 
+def _meets(row: Occupancy) -> ColumnElement[bool]:
+    """Stored rows on the same resource whose range overlaps ``row``'s."""
+    return and_(
+        Occupancy.resource_id == row.resource_id,
+        Occupancy.starts_at < row.ends_at,
+        Occupancy.ends_at > row.starts_at,
+    )
+
+
 def purge_expired_holds(ctx: Context, rows: list[Occupancy]) -> None:
     """Expired holds stop blocking at once; the first booking that meets one removes it."""
-    meets = exists().where(
-        Occupancy.hold_id == Hold.id,
-        or_(*(
-            and_(Occupancy.resource_id == row.resource_id, Occupancy.starts_at < row.ends_at,
-                 Occupancy.ends_at > row.starts_at)
-            for row in rows
-        )),
-    )  # fmt: skip
+    meets = exists().where(Occupancy.hold_id == Hold.id, or_(*map(_meets, rows)))
     # Expired holds are few (found by the index on expires_at); each is then checked. No
     # session sync: this unit of work never loads a hold it has not already dealt with.
     purge = delete(Hold).where(Hold.expires_at <= ctx.now, meets)
@@ -104,6 +106,8 @@ def purge_expired_holds(ctx: Context, rows: list[Occupancy]) -> None:
 def claim(ctx: Context, rows: list[Occupancy]) -> None:
     """Insert the rows; an overlap lost to a concurrent booking becomes a 409."""
     purge_expired_holds(ctx, rows)
+    if ctx.session.get_bind().dialect.name == "sqlite" and _clashes(ctx, rows):
+        raise Conflict("slot_taken", "that time is already taken; choose another")
     ctx.session.add_all(rows)
     try:
         ctx.session.flush()
@@ -114,6 +118,14 @@ def claim(ctx: Context, rows: list[Occupancy]) -> None:
         if lost:
             raise Conflict("slot_taken", "that time was just taken; choose another") from exc
         raise
+
+
+def _clashes(ctx: Context, rows: list[Occupancy]) -> bool:
+    """SQLite's stand-in for PostgreSQL's exclusion constraint, word for word: the same
+    resource, overlapping ranges, a different share key. BEGIN IMMEDIATE makes it atomic
+    with the insert, so no write path can skip the guard, whatever it checked before."""
+    clash = or_(*(and_(_meets(row), Occupancy.share_key != row.share_key) for row in rows))
+    return ctx.session.scalars(select(Occupancy.id).where(clash).limit(1)).first() is not None
 
 
 def release(ctx: Context, *, appointment_id: uuid.UUID) -> None:

@@ -35,7 +35,7 @@ def _starts(data: SeriesIn, zone: ZoneInfo) -> tuple[str, list[datetime], int]:
         known = ", ".join([*protocols.PROTOCOLS, "custom"])
         raise Invalid("unknown_protocol", f"unknown protocol; use one of: {known}")
     gap = data.min_gap_hours if data.min_gap_hours is not None else protocol.min_gap_hours
-    return protocol.name, protocols.proposed_starts(protocol, data.first_starts_at, zone), gap
+    return protocol.name, protocols.proposed_starts(protocol, data.first_starts_at, zone, gap), gap
 
 
 def book_series(ctx: Context, *, data: SeriesIn) -> tuple[Series, list[Appointment]]:
@@ -49,6 +49,9 @@ def book_series(ctx: Context, *, data: SeriesIn) -> tuple[Series, list[Appointme
     if too_close := protocols.spacing_problems(starts, gap):
         raise Invalid("series_spacing", f"sessions must be at least {gap} h apart",
                       sessions=too_close)  # fmt: skip
+    if clash := protocols.overlapping(starts, _reach(kind)):
+        raise Invalid("series_overlap", "sessions of one series cannot overlap each other",
+                      sessions=clash)  # fmt: skip
     spots, conflicts = _place_all(ctx, kind, location, starts, data, gap)
     if conflicts:
         raise Conflict("series_conflict", f"{len(conflicts)} session(s) do not fit; "
@@ -65,6 +68,12 @@ def book_series(ctx: Context, *, data: SeriesIn) -> tuple[Series, list[Appointme
         for spot in spots
     ]  # fmt: skip
     return series, booked
+
+
+def _reach(kind: AppointmentType) -> timedelta:
+    """How long one session keeps something busy, buffers included."""
+    minutes = max(kind.clinician_minutes, kind.room_minutes, kind.start_window_minutes)
+    return timedelta(minutes=minutes + kind.buffer_before_minutes + kind.buffer_after_minutes)
 
 
 def _place_all(

@@ -78,3 +78,29 @@ def test_a_deadlocked_claim_is_a_lost_race(
     for thread in threads:
         thread.join(timeout=30)
     assert sorted(outcomes) == ["slot_taken", "won"]
+
+
+def test_no_write_path_can_overlap_what_is_stored(
+    database: Database, client: TestClient, clinic: Clinic, clock: FrozenClock
+) -> None:
+    """The database-level guard on both backends: rows claimed without any placement check
+    (as a buggy caller would) still cannot overlap another owner's."""
+    owners = [
+        uuid.UUID(client.post("/api/v1/holds", json={
+            "appointment_type_id": clinic.consult["id"], "starts_at": starts_at,
+        }).json()["id"])
+        for starts_at in (MONDAY_9, MONDAY_10)
+    ]  # fmt: skip
+    chair, at = uuid.uuid4(), clock.now() + timedelta(days=1)
+    with database.session() as session:
+        ctx = Context(session=session, actor=Actor.system(), now=clock.now())
+        claim(ctx, [_row(owners[0], chair, at)])
+    with database.session() as session:
+        ctx = Context(session=session, actor=Actor.system(), now=clock.now())
+        with pytest.raises(Conflict) as lost:
+            claim(ctx, [_row(owners[1], chair, at + timedelta(minutes=59))])
+        session.rollback()
+    assert lost.value.code == "slot_taken"
+    with database.session() as session:  # back to back is fine
+        ctx = Context(session=session, actor=Actor.system(), now=clock.now())
+        claim(ctx, [_row(owners[1], chair, at + timedelta(hours=1))])

@@ -94,6 +94,23 @@ def test_custom_series_must_keep_the_spacing(
     assert response.json()["code"] == "series_spacing"
 
 
+def test_custom_series_sessions_cannot_overlap_each_other(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn, clinician_login: SignedIn
+) -> None:
+    patient = _ready_patient(client, front_desk, clinician_login)
+    for starts in (
+        ["2026-11-30T09:00:00-05:00", "2026-11-30T10:00:00-05:00"],  # 120-min chair sessions
+        ["2026-11-30T09:00:00-05:00", "2026-11-30T09:00:00-05:00"],
+    ):
+        response = _series(client, clinic, front_desk, patient["id"], protocol="custom",
+                           first_starts_at=None, starts=starts, min_gap_hours=0)  # fmt: skip
+        assert response.status_code == 422, response.text
+        assert response.json()["code"] == "series_overlap"
+    mine = client.get("/api/v1/appointments", params={"patient_id": patient["id"]},
+                      headers=front_desk.headers).json()  # fmt: skip
+    assert mine == []
+
+
 def test_moving_one_session_checks_the_spacing_again(
     client: TestClient, clinic: Clinic, front_desk: SignedIn, clinician_login: SignedIn
 ) -> None:
