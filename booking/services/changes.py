@@ -72,7 +72,7 @@ def reschedule(
     }
     changes["manage_token_expires_at"] = changes["ends_at"] + timedelta(days=7)  # type: ignore[operator]
     _touch(ctx, appointment, changes, "appointment.reschedule")
-    waitlist.match_freed(ctx, freed=freed, zone=location.timezone)
+    waitlist.match_freed(ctx, freed=freed, kind=kind, location=location)
     return appointment
 
 
@@ -88,8 +88,10 @@ def cancel(ctx: Context, *, appointment: Appointment, reason: str, staff: bool) 
         "cancel_reason": reason or None,
     }  # fmt: skip
     _touch(ctx, appointment, changes, "appointment.cancel")
-    zone = ctx.get(Location, appointment.location_id, "location").timezone
-    waitlist.match_freed(ctx, freed=waitlist.FreedSlot.of(appointment), zone=zone)
+    location = ctx.get(Location, appointment.location_id, "location")
+    waitlist.match_freed(
+        ctx, freed=waitlist.FreedSlot.of(appointment), kind=kind, location=location
+    )
     return appointment
 
 

@@ -1,6 +1,6 @@
 """The waitlist: patients waiting for an earlier or a specific slot, matched when one frees up.
 
-Matching only marks the entries; the offer message comes with the notices issue.
+Matching marks the entry offered the slot; the offer message comes with the notices issue.
 """
 
 from __future__ import annotations
@@ -11,17 +11,28 @@ from datetime import datetime
 
 from sqlalchemy import or_, select
 
-from booking.models import Appointment, AppointmentType, Patient, WaitlistEntry, WaitlistStatus
+from booking.models import (
+    Appointment,
+    AppointmentType,
+    Clinician,
+    Location,
+    Patient,
+    WaitlistEntry,
+    WaitlistStatus,
+)
 from booking.schemas.appointments import WaitlistIn
 from booking.services.audit import record_create, update_audited
 from booking.services.context import Context
+from booking.services.placement import place
 from booking.services.slots import local_day, require_location
-from core.errors import Conflict
+from core.errors import Conflict, DomainError
 
 
 def join(ctx: Context, *, data: WaitlistIn) -> WaitlistEntry:
     ctx.get(Patient, data.patient_id, "patient")
     ctx.get(AppointmentType, data.appointment_type_id, "appointment type")
+    if data.clinician_id is not None:
+        ctx.get(Clinician, data.clinician_id, "clinician")
     location = require_location(ctx, data.location_id)
     entry = WaitlistEntry(
         patient_id=data.patient_id, appointment_type_id=data.appointment_type_id,
@@ -69,12 +80,17 @@ class FreedSlot:
         )  # fmt: skip
 
 
-def match_freed(ctx: Context, *, freed: FreedSlot, zone: str) -> list[WaitlistEntry]:
-    """Entries that the slot ``freed`` just gave up would suit, oldest first, now marked."""
-    if freed.starts_at <= ctx.now:
-        return []
-    day = local_day(freed.starts_at, zone)
-    entries = list(ctx.session.scalars(
+def match_freed(
+    ctx: Context, *, freed: FreedSlot, kind: AppointmentType, location: Location
+) -> WaitlistEntry | None:
+    """The oldest waiting entry the slot ``freed`` just gave up would suit, marked matched.
+
+    One slot goes to one patient at a time; the others keep their place in the queue. A
+    slot that is not really free (a reschedule by a few minutes) matches nobody."""
+    if freed.starts_at <= ctx.now or not _still_free(ctx, freed, kind, location):
+        return None
+    day = local_day(freed.starts_at, location.timezone)
+    entry = ctx.session.scalars(
         select(WaitlistEntry).where(
             WaitlistEntry.status == WaitlistStatus.WAITING,
             WaitlistEntry.appointment_type_id == freed.appointment_type_id,
@@ -86,12 +102,24 @@ def match_freed(ctx: Context, *, freed: FreedSlot, zone: str) -> list[WaitlistEn
             WaitlistEntry.earliest <= day,
             WaitlistEntry.latest >= day,
             WaitlistEntry.patient_id != freed.patient_id,
-        ).order_by(WaitlistEntry.created_at, WaitlistEntry.id)
-    ))  # fmt: skip
-    for entry in entries:
-        changes = {
-            "status": WaitlistStatus.MATCHED, "matched_at": ctx.now,
-            "matched_starts_at": freed.starts_at, "matched_clinician_id": freed.clinician_id,
-        }  # fmt: skip
-        update_audited(ctx, entry, changes, action="waitlist.match", patient_id=entry.patient_id)
-    return entries
+        ).order_by(WaitlistEntry.created_at, WaitlistEntry.id).limit(1)
+    ).first()  # fmt: skip
+    if entry is None:
+        return None
+    changes = {
+        "status": WaitlistStatus.MATCHED, "matched_at": ctx.now,
+        "matched_starts_at": freed.starts_at, "matched_clinician_id": freed.clinician_id,
+    }  # fmt: skip
+    update_audited(ctx, entry, changes, action="waitlist.match", patient_id=entry.patient_id)
+    return entry
+
+
+def _still_free(ctx: Context, freed: FreedSlot, kind: AppointmentType, location: Location) -> bool:
+    try:
+        place(
+            ctx, kind=kind, location=location, starts_at=freed.starts_at,
+            clinician_id=freed.clinician_id, room_id=None, staff=True,
+        )  # fmt: skip
+    except DomainError:
+        return False
+    return True

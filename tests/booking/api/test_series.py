@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from core.clock import FrozenClock
 from tests.booking.api.conftest import MONDAY_9, Clinic, book, patient_details
 from tests.conftest import SignedIn
 from tests.factories import make_patient
@@ -163,6 +165,57 @@ def test_a_cancellation_matches_the_waitlist(
     assert matched["status"] == "matched"
     assert matched["matched_starts_at"] == "2026-11-30T14:00:00Z"
     assert entries[later["id"]]["status"] == "waiting"  # outside its window
+
+
+def _join(client: TestClient, clinic: Clinic, desk: SignedIn, **extra: Any) -> Any:
+    patient = make_patient(client, desk.headers)
+    body = {"patient_id": patient["id"], "appointment_type_id": clinic.consult["id"],
+            "earliest": "2026-11-30", "latest": "2026-12-01"} | extra  # fmt: skip
+    return client.post("/api/v1/waitlist", json=body, headers=desk.headers)
+
+
+def _statuses(client: TestClient, desk: SignedIn) -> list[str]:
+    return [e["status"] for e in client.get("/api/v1/waitlist", headers=desk.headers).json()]
+
+
+def test_one_freed_slot_is_offered_to_the_longest_waiting_patient_only(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn, clock: FrozenClock
+) -> None:
+    first = _join(client, clinic, front_desk).json()
+    clock.advance(timedelta(minutes=1))
+    second = _join(client, clinic, front_desk).json()
+    booked = book(client, {"appointment_type_id": clinic.consult["id"], "starts_at": MONDAY_9,
+                           "patient": patient_details(1)}).json()  # fmt: skip
+    client.post(f"/api/v1/appointments/{booked['appointment']['id']}/cancel", json={},
+                headers=front_desk.headers)  # fmt: skip
+    listed = client.get("/api/v1/waitlist", headers=front_desk.headers).json()
+    assert {e["id"]: e["status"] for e in listed} == {
+        first["id"]: "matched", second["id"]: "waiting",
+    }  # fmt: skip
+
+
+def test_a_slot_that_is_not_really_free_matches_nobody(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn
+) -> None:
+    assert _join(client, clinic, front_desk).status_code == 201
+    clinician = clinic.clinicians[0]["id"]
+    body = {"appointment_type_id": clinic.consult["id"], "starts_at": MONDAY_9,
+            "clinician_id": clinician, "patient": patient_details(2)}  # fmt: skip
+    booked = book(client, body, front_desk.headers).json()["appointment"]
+    # Fifteen minutes later with the same clinician: 09:00 is still covered by the session.
+    moved = client.post(f"/api/v1/appointments/{booked['id']}/reschedule",
+                        json={"starts_at": "2026-11-30T09:15:00-05:00"},
+                        headers=front_desk.headers)  # fmt: skip
+    assert moved.status_code == 200, moved.text
+    assert _statuses(client, front_desk) == ["waiting"]
+
+
+def test_joining_for_an_unknown_clinician_is_a_404(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn
+) -> None:
+    response = _join(client, clinic, front_desk, clinician_id=str(uuid.uuid4()))
+    assert response.status_code == 404
+    assert response.json()["detail"] == "clinician not found"
 
 
 def test_waitlist_windows_are_validated_and_entries_withdrawn(
