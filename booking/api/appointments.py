@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -27,7 +26,7 @@ from booking.schemas.appointments import (
     RescheduleIn,
     SlotOut,
 )
-from booking.schemas.fields import TimeZoneName
+from booking.schemas.fields import CalendarDate, TimeZoneName
 from booking.services import appointments, changes, idempotency, listing
 from booking.services.slots import load_query, require_location
 from core.errors import Invalid
@@ -41,8 +40,8 @@ MAX_RANGE_DAYS = 62
 def availability(
     ctx: Caller,
     appointment_type_id: uuid.UUID,
-    start: date,
-    end: date,
+    start: CalendarDate,
+    end: CalendarDate,
     location_id: uuid.UUID | None = None,
     clinician_id: uuid.UUID | None = None,
     tz: Annotated[TimeZoneName | None, Query(description="render times in this zone")] = None,
@@ -122,7 +121,7 @@ def _booked(
 @router.get("/appointments", response_model=list[AppointmentOut])
 def list_appointments(
     ctx: AnyStaff,
-    day: date | None = None,
+    day: CalendarDate | None = None,
     clinician_id: uuid.UUID | None = None,
     room_id: uuid.UUID | None = None,
     patient_id: uuid.UUID | None = None,

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from booking.api.deps import AnyStaff, ClinicalStaff, FrontDesk
 from booking.models import AuditEvent, Patient
+from booking.schemas.fields import CalendarDate
 from booking.schemas.patients import GateIn, PatientIn, PatientOut, PatientPatch
 from booking.schemas.staff import AuditEventOut
 from booking.services import audit, patients
@@ -21,7 +21,7 @@ router = APIRouter(prefix="/api/v1/patients", tags=["patients"])
 def search_patients(
     ctx: AnyStaff,
     q: Annotated[str | None, Query(max_length=100, description="name, phone or email")] = None,
-    date_of_birth: date | None = None,
+    date_of_birth: CalendarDate | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[Patient]:
     return patients.search_patients(ctx, text=q, date_of_birth=date_of_birth, limit=limit)

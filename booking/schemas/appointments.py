@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Self
 
 from pydantic import Field, model_validator
 
 from booking.models import AppointmentStatus, WaitlistStatus
-from booking.schemas.fields import Name, OutSchema, PhoneNumber, Schema, UtcDatetime
+from booking.schemas.fields import CalendarDate, Name, OutSchema, PhoneNumber, Schema, UtcDatetime
 from booking.schemas.patients import PatientIn
 
 
@@ -191,8 +191,8 @@ class WaitlistIn(Schema):
     appointment_type_id: uuid.UUID
     location_id: uuid.UUID | None = None
     clinician_id: uuid.UUID | None = None
-    earliest: date
-    latest: date
+    earliest: CalendarDate
+    latest: CalendarDate
     note: str = Field(default="", max_length=500)
 
     @model_validator(mode="after")
@@ -208,8 +208,8 @@ class WaitlistOut(OutSchema):
     appointment_type_id: uuid.UUID
     location_id: uuid.UUID
     clinician_id: uuid.UUID | None
-    earliest: date
-    latest: date
+    earliest: CalendarDate
+    latest: CalendarDate
     status: WaitlistStatus
     note: str
     matched_at: datetime | None

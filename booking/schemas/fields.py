@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -74,5 +75,22 @@ ShortText = Annotated[str, StringConstraints(max_length=200)]
 TimeZoneName = Annotated[str, AfterValidator(_check_zone)]
 PhoneNumber = Annotated[str, StringConstraints(max_length=40), AfterValidator(to_e164)]
 Email = Annotated[EmailStr, AfterValidator(_lower)]
+# Far enough either side for any real use, near enough that date arithmetic (a day either
+# side, a booking horizon) can never overflow into a 500.
+_FIRST_DAY, _LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
+
+
+def _plannable_day(value: date) -> date:
+    if not _FIRST_DAY <= value <= _LAST_DAY:
+        raise ValueError("dates must fall between 1900 and 2199")
+    return value
+
+
+def _plannable_instant(value: datetime) -> datetime:
+    _plannable_day(value.date())
+    return value
+
+
+CalendarDate = Annotated[date, AfterValidator(_plannable_day)]
 # An instant with its offset, normalised to UTC so answers read the same whatever was sent.
-UtcDatetime = Annotated[AwareDatetime, AfterValidator(as_utc)]
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(as_utc), AfterValidator(_plannable_instant)]

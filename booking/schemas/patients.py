@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Self
 
 from pydantic import AwareDatetime, Field, model_validator
 
 from booking.models import ContactRestriction
-from booking.schemas.fields import Email, OutSchema, PhoneNumber, Schema, TimeZoneName
+from booking.schemas.fields import CalendarDate, Email, OutSchema, PhoneNumber, Schema, TimeZoneName
 
 PersonName = str
 
@@ -18,7 +18,7 @@ PersonName = str
 class PatientFields(Schema):
     given_name: PersonName = Field(min_length=1, max_length=100)
     family_name: PersonName = Field(min_length=1, max_length=100)
-    date_of_birth: date
+    date_of_birth: CalendarDate
     phone: PhoneNumber | None = None
     email: Email | None = None
     timezone: TimeZoneName | None = None
@@ -48,7 +48,7 @@ class PatientIn(PatientFields):
 class PatientPatch(Schema):
     given_name: PersonName | None = Field(default=None, min_length=1, max_length=100)
     family_name: PersonName | None = Field(default=None, min_length=1, max_length=100)
-    date_of_birth: date | None = None
+    date_of_birth: CalendarDate | None = None
     phone: PhoneNumber | None = None
     email: Email | None = None
     timezone: TimeZoneName | None = None
@@ -62,7 +62,7 @@ class PatientOut(OutSchema):
     id: uuid.UUID
     given_name: str
     family_name: str
-    date_of_birth: date
+    date_of_birth: CalendarDate
     phone: str | None
     email: str | None
     timezone: str | None
@@ -95,4 +95,4 @@ class PossibleDuplicate(OutSchema):
     id: uuid.UUID
     given_name: str
     family_name: str
-    date_of_birth: date
+    date_of_birth: CalendarDate

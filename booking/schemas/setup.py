@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, time
+from datetime import time
 from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import (
@@ -17,6 +17,7 @@ from pydantic import (
 
 from booking.models import AppointmentKind, RoomKind
 from booking.schemas.fields import (
+    CalendarDate,
     Name,
     OutSchema,
     PhoneNumber,
@@ -208,8 +209,8 @@ class WorkingHoursIn(Schema):
     weekday: int = Field(ge=0, le=6, description="Monday = 0 … Sunday = 6")
     start_time: WallTime
     end_time: WallTime
-    effective_from: date | None = None
-    effective_until: date | None = None
+    effective_from: CalendarDate | None = None
+    effective_until: CalendarDate | None = None
 
     @model_validator(mode="after")
     def _order(self) -> Self:
@@ -231,7 +232,7 @@ class DateOverrideIn(Schema):
     """Replaces the weekly hours on one date; leave both times out for a day off."""
 
     location_id: uuid.UUID
-    on_date: date
+    on_date: CalendarDate
     start_time: WallTime | None = None
     end_time: WallTime | None = None
 

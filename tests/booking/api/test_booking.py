@@ -289,3 +289,26 @@ def test_a_clinician_supervises_staggered_chairs_up_to_the_start_limit(
     assert third.status_code == 409
     assert third.json()["reason"] == "start_limit"
     assert at("09:45").status_code == 201  # 09:00 has left the window
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "payload"),
+    [
+        ("GET", "/api/v1/availability", {"start": "9999-12-30", "end": "9999-12-31"}),
+        ("GET", "/api/v1/availability", {"start": "0001-01-01", "end": "0001-01-02"}),
+        ("POST", "/api/v1/holds", {"starts_at": "9999-12-31T10:00:00Z"}),
+        ("POST", "/api/v1/holds", {"starts_at": "0001-01-01T10:00:00+00:00"}),
+        ("POST", "/api/v1/appointments", {"starts_at": "9999-12-31T10:00:00Z"}),
+    ],
+)
+def test_dates_at_the_ends_of_the_calendar_are_422_not_500(
+    client: TestClient, clinic: Clinic, method: str, path: str, payload: dict[str, str]
+) -> None:
+    kind = {"appointment_type_id": clinic.consult["id"]}
+    if method == "GET":
+        response = client.get(path, params=payload | kind)
+    else:
+        body = payload | kind | {"patient": patient_details(13)}
+        response = client.post(path, json=body)
+    assert response.status_code == 422, response.text
+    assert "between 1900 and 2199" in response.text
