@@ -150,7 +150,9 @@ def reschedule(appointment_id: uuid.UUID, body: RescheduleIn, ctx: FrontDesk) ->
 @router.post("/appointments/{appointment_id}/cancel", response_model=AppointmentOut)
 def cancel(appointment_id: uuid.UUID, body: CancelIn, ctx: FrontDesk) -> Appointment:
     appointment = changes.load(ctx, appointment_id)
-    return changes.cancel(ctx, appointment=appointment, reason=body.reason, staff=True)
+    return changes.cancel(
+        ctx, appointment=appointment, reason=body.reason, staff=True, by_clinic=body.by_clinic
+    )
 
 
 @router.post("/appointments/{appointment_id}/check-in", response_model=AppointmentOut)

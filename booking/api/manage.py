@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path
 
 from booking.api.deps import PublicContext
 from booking.models import Appointment
-from booking.schemas.appointments import CancelIn, PatientAppointmentOut, RescheduleIn
+from booking.schemas.appointments import PatientAppointmentOut, PatientCancelIn, RescheduleIn
 from booking.services import changes
 from booking.services.appointments import find_by_manage_token
 from booking.services.context import Actor, Context
@@ -35,7 +35,7 @@ def reschedule(token: Token, body: RescheduleIn, ctx: PublicContext) -> Appointm
 
 
 @router.post("/{token}/cancel", response_model=PatientAppointmentOut)
-def cancel(token: Token, body: CancelIn, ctx: PublicContext) -> Appointment:
+def cancel(token: Token, body: PatientCancelIn, ctx: PublicContext) -> Appointment:
     appointment = find_by_manage_token(ctx, token)
     patient = _as_patient(ctx, appointment)
     return changes.cancel(patient, appointment=appointment, reason=body.reason, staff=False)

@@ -142,8 +142,15 @@ class RescheduleIn(Schema):
     room_id: uuid.UUID | None = None
 
 
-class CancelIn(Schema):
+class PatientCancelIn(Schema):
     reason: str = Field(default="", max_length=500)
+
+
+class CancelIn(PatientCancelIn):
+    by_clinic: bool = Field(
+        default=False,
+        description="the clinic called it off, so it is never the patient's late cancellation",
+    )
 
 
 class CompleteIn(Schema):

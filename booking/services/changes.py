@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from booking import lifecycle
 from booking.models import Appointment, AppointmentStatus, AppointmentType, Location
@@ -51,9 +52,9 @@ def reschedule(
         raise Conflict(
             "invalid_transition", f"a {appointment.status.value} appointment cannot move"
         )
-    if not staff and appointment.starts_at <= ctx.now:
-        raise Conflict("too_late", "this appointment has already started")
     kind = ctx.get(AppointmentType, appointment.appointment_type_id, "appointment type")
+    if not staff:
+        _patient_may_move(ctx, appointment, kind)
     location = ctx.get(Location, appointment.location_id, "location")
     check_spacing(ctx, appointment=appointment, new_start=as_utc(data.starts_at))
     freed = waitlist.FreedSlot.of(appointment)
@@ -76,12 +77,30 @@ def reschedule(
     return appointment
 
 
-def cancel(ctx: Context, *, appointment: Appointment, reason: str, staff: bool) -> Appointment:
+def _patient_may_move(ctx: Context, appointment: Appointment, kind: AppointmentType) -> None:
+    """Through the manage link a patient moves only what they could book online, and not
+    inside the late-cancel window: a late move would be a late cancellation by another name."""
+    if not kind.online_bookable:
+        raise Conflict("call_the_clinic", "treatment sessions are moved by the front desk")
+    if appointment.starts_at - ctx.now < timedelta(hours=kind.late_cancel_hours):
+        raise Conflict(
+            "call_the_clinic",
+            f"within {kind.late_cancel_hours} h of the appointment, call the clinic to move it"
+            " (you can still cancel here)",
+        )
+
+
+def cancel(
+    ctx: Context, *, appointment: Appointment, reason: str, staff: bool, by_clinic: bool = False
+) -> Appointment:
+    """``by_clinic`` (staff only): the clinic called it off, so it is never the patient's late
+    cancellation."""
     _require(appointment, S.CANCELLED)
-    if not staff and appointment.starts_at <= ctx.now:
-        raise Conflict("too_late", "this appointment has already started")
+    if not staff and (appointment.status is not S.BOOKED or appointment.starts_at <= ctx.now):
+        raise Conflict("too_late", "this appointment has already started; call the clinic")
     kind = ctx.get(AppointmentType, appointment.appointment_type_id, "appointment type")
-    late = appointment.starts_at - ctx.now < timedelta(hours=kind.late_cancel_hours)
+    inside_window = appointment.starts_at - ctx.now < timedelta(hours=kind.late_cancel_hours)
+    late = inside_window and not (staff and by_clinic)
     occupancy.release(ctx, appointment_id=appointment.id)
     changes: dict[str, object] = {
         "status": S.CANCELLED, "cancelled_at": ctx.now, "late_cancel": late,
@@ -96,9 +115,14 @@ def cancel(ctx: Context, *, appointment: Appointment, reason: str, staff: bool) 
 
 
 def check_in(ctx: Context, *, appointment: Appointment) -> Appointment:
+    """From four hours before the start until the end of that day at the location (so a
+    check-in forgotten at the desk can still be recorded, but not weeks later)."""
     _require(appointment, S.CHECKED_IN)
     if ctx.now < appointment.starts_at - timedelta(hours=4):
         raise Invalid("too_early", "check-in opens four hours before the appointment")
+    zone = ZoneInfo(ctx.get(Location, appointment.location_id, "location").timezone)
+    if ctx.now.astimezone(zone).date() > appointment.starts_at.astimezone(zone).date():
+        raise Invalid("too_late", "check-in closes at the end of the appointment's day")
     _touch(
         ctx, appointment, {"status": S.CHECKED_IN, "checked_in_at": ctx.now}, "appointment.check_in"
     )
@@ -110,9 +134,11 @@ def complete(
 ) -> Appointment:
     _require(appointment, S.COMPLETED)
     at = discharged_at or ctx.now
-    if at > ctx.now or (appointment.checked_in_at and at < appointment.checked_in_at):
+    earliest = max(appointment.starts_at, appointment.checked_in_at or appointment.starts_at)
+    if at > ctx.now or at < earliest:
         raise Invalid(
-            "invalid_discharge_time", "discharge must be after check-in and not in the future"
+            "invalid_discharge_time",
+            "discharge must be after the start and check-in, and not in the future",
         )
     _touch(ctx, appointment, {"status": S.COMPLETED, "completed_at": at}, "appointment.complete")
     return appointment

@@ -138,3 +138,80 @@ def test_the_manage_link_expires_after_the_appointment(
     assert late.json()["code"] == "too_late"
     clock.set(MONDAY_9_INSTANT + timedelta(days=8))
     assert client.get(f"/api/v1/manage/{token}").status_code == 404
+
+
+def test_inside_the_late_window_patients_cancel_but_call_to_move(
+    client: TestClient, clinic: Clinic, clock: FrozenClock
+) -> None:
+    token = _booked(client, clinic)["manage_token"]
+    clock.set(MONDAY_9_INSTANT - timedelta(hours=20))
+    moved = client.post(f"/api/v1/manage/{token}/reschedule",
+                        json={"starts_at": "2026-12-14T10:00:00-05:00"})  # fmt: skip
+    assert moved.status_code == 409
+    assert moved.json()["code"] == "call_the_clinic"
+    cancelled = client.post(f"/api/v1/manage/{token}/cancel", json={"reason": "work"})
+    assert cancelled.status_code == 200
+    assert cancelled.json()["late_cancel"] is True
+
+
+def test_treatments_are_moved_by_the_front_desk_not_the_link(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn, clinician_login: SignedIn
+) -> None:
+    patient = client.post("/api/v1/patients", json=patient_details(20),
+                          headers=front_desk.headers).json()  # fmt: skip
+    for gate in ("consult_completed", "consent_signed"):
+        client.post(f"/api/v1/patients/{patient['id']}/gates", json={"gate": gate},
+                    headers=clinician_login.headers)  # fmt: skip
+    body = {"appointment_type_id": clinic.infusion["id"], "starts_at": MONDAY_9,
+            "patient_id": patient["id"],
+            "escort": {"name": "Pat Rivera", "phone": "617-555-0199"}}  # fmt: skip
+    token = book(client, body, front_desk.headers).json()["manage_token"]
+    moved = client.post(f"/api/v1/manage/{token}/reschedule",
+                        json={"starts_at": "2026-12-01T09:00:00-05:00"})  # fmt: skip
+    assert moved.status_code == 409
+    assert moved.json()["code"] == "call_the_clinic"
+
+
+def test_a_clinic_cancellation_is_never_the_patients_late_cancel(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn, clock: FrozenClock
+) -> None:
+    appointment = _booked(client, clinic)["appointment"]
+    clock.set(MONDAY_9_INSTANT - timedelta(hours=2))
+    cancelled = _act(client, front_desk.headers, appointment["id"], "cancel",
+                     {"reason": "clinician unwell", "by_clinic": True})  # fmt: skip
+    assert cancelled.status_code == 200
+    assert cancelled.json()["late_cancel"] is False
+
+
+def test_check_in_closes_with_the_day_and_patients_cannot_cancel_once_in(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn, clock: FrozenClock
+) -> None:
+    first = _booked(client, clinic, 1)
+    second = _booked(client, clinic, 2, at="2026-12-01T09:00:00-05:00")["appointment"]
+    clock.set(MONDAY_9_INSTANT - timedelta(minutes=30))
+    assert (
+        _act(client, front_desk.headers, first["appointment"]["id"], "check-in").status_code == 200
+    )
+    gone = client.post(f"/api/v1/manage/{first['manage_token']}/cancel", json={})
+    assert gone.status_code == 409
+    clock.set(datetime(2026, 12, 2, 5, 30, tzinfo=UTC))  # 00:30 on Wednesday in New York
+    late = _act(client, front_desk.headers, second["id"], "check-in")
+    assert late.status_code == 422
+    assert late.json()["code"] == "too_late"
+
+
+def test_discharge_cannot_precede_the_start(
+    client: TestClient, clinic: Clinic, clinician_login: SignedIn, front_desk: SignedIn,
+    clock: FrozenClock,
+) -> None:  # fmt: skip
+    appointment = _booked(client, clinic)["appointment"]
+    clock.set(MONDAY_9_INSTANT - timedelta(hours=1))
+    _act(client, front_desk.headers, appointment["id"], "check-in")
+    clock.set(MONDAY_9_INSTANT + timedelta(hours=2))
+    early = _act(client, clinician_login.headers, appointment["id"], "complete",
+                 {"discharged_at": "2026-11-30T08:30:00-05:00"})  # fmt: skip
+    assert early.status_code == 422
+    assert early.json()["code"] == "invalid_discharge_time"
+    done = _act(client, clinician_login.headers, appointment["id"], "complete",
+                {"discharged_at": "2026-11-30T10:05:00-05:00"})  # fmt: skip
+    assert done.json()["completed_at"] == "2026-11-30T15:05:00Z"
