@@ -333,9 +333,21 @@ def _clinician_reason(plan: _Plan, who: _Clinician, start: int) -> str | None:
 
 
 def _over_start_limit(plan: _Plan, who: _Clinician, start: int, limit: int) -> bool:
+    """Would ``start`` make some window of the window's length hold more than ``limit``
+    starts? Only windows beginning at one of the nearby starts need checking: sliding a
+    window right until its left edge meets a start never loses one."""
     starts = who.starts
-    near = bisect_left(starts, start + plan.window) - bisect_right(starts, start - plan.window)
-    return near >= limit
+    lo, hi = bisect_right(starts, start - plan.window), bisect_left(starts, start + plan.window)
+    points = sorted([*starts[lo:hi], start])
+    end = 0
+    for first, left in enumerate(points):
+        if left > start:
+            break
+        while end < len(points) and points[end] < left + plan.window:
+            end += 1
+        if end - first > limit:
+            return True
+    return False
 
 
 def _room_free(plan: _Plan, busy: _Spans, start: int) -> bool:

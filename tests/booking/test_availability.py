@@ -175,6 +175,7 @@ def test_room_range_uses_room_minutes_plus_buffers() -> None:
 SUPERVISING = [busy(at(15), at(16), "supervision")]
 TWO_PER_WINDOW = replace(TREATMENT, max_starts_per_window=2)
 TWO_STARTED = [*SUPERVISING, busy(at(15, 15), at(16, 15), "supervision")]
+SPREAD = [busy(at(14, 40), at(15, 40), "supervision"), busy(at(15, 15), at(16, 15), "supervision")]
 CONFLICT_CASES = [
     ("exclusive vs supervised busy", make_query(clinician_busy=SUPERVISING), at(14, 30), ROOM_A,
      "clinician_busy"),
@@ -195,6 +196,9 @@ CONFLICT_CASES = [
     # 15:00 is 30 minutes away, outside the window: only 15:15 counts.
     ("max 2: window is open", treatment_query(rules=TWO_PER_WINDOW, clinician_busy=TWO_STARTED),
      at(15, 30), CHAIR, None),
+    # 14:40 and 15:15 are 35 minutes apart: no 30-minute window holds all three.
+    ("max 2: between two", treatment_query(rules=TWO_PER_WINDOW, clinician_busy=SPREAD),
+     at(15), CHAIR, None),
 ]  # fmt: skip
 
 
