@@ -1,0 +1,102 @@
+"""What the availability engine is given and what it answers: plain, immutable data."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Literal
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+ClinicianMode = Literal["exclusive", "supervision"]
+
+
+@dataclass(frozen=True)
+class TypeRules:
+    clinician_minutes: int  # clinician needed from the start for this long
+    room_minutes: int  # 0 = no room needed (e.g. video follow-up)
+    room_kind: str | None  # "consult_room" | "treatment_chair"; None with a room = any kind
+    buffer_before_minutes: int
+    buffer_after_minutes: int
+    min_notice_minutes: int
+    horizon_days: int
+    slot_step_minutes: int
+    max_starts_per_window: int | None  # None = clinician exclusive; else clinician supervises
+    start_window_minutes: int
+
+
+@dataclass(frozen=True)
+class WeeklyHours:
+    clinician_id: UUID
+    weekday: int  # Monday = 0
+    start: time
+    end: time
+    effective_from: date | None  # inclusive
+    effective_until: date | None  # inclusive
+
+
+@dataclass(frozen=True)
+class DayOverride:
+    """The overrides of a date replace the clinician's weekly hours on that date.
+
+    A row without times (a day off) contributes no hours; other rows of the date still do.
+    """
+
+    clinician_id: UUID
+    on_date: date
+    start: time | None
+    end: time | None
+
+
+@dataclass(frozen=True)
+class Period:
+    starts_at: datetime  # aware; half-open [starts_at, ends_at)
+    ends_at: datetime
+
+
+@dataclass(frozen=True)
+class ClinicianBusy:
+    """An existing appointment or live hold; ``period`` already includes its buffers."""
+
+    clinician_id: UUID
+    period: Period
+    mode: ClinicianMode
+    starts_at: datetime  # its real start, for the start-window rule
+
+
+@dataclass(frozen=True)
+class RoomBusy:
+    room_id: UUID
+    period: Period
+
+
+@dataclass(frozen=True)
+class Room:
+    id: UUID
+    kind: str
+
+
+@dataclass(frozen=True)
+class AvailabilityQuery:
+    zone: ZoneInfo  # the location's IANA zone
+    rules: TypeRules
+    clinician_ids: Sequence[UUID]  # qualified clinicians, in preference order
+    rooms: Sequence[Room]  # the location's active rooms, in preference order
+    weekly_hours: Sequence[WeeklyHours]  # at this location
+    overrides: Sequence[DayOverride]  # must be complete for first_day..last_day
+    time_off: Mapping[UUID, Sequence[Period]]
+    closures: Sequence[Period]
+    clinician_busy: Sequence[ClinicianBusy]
+    room_busy: Sequence[RoomBusy]
+    now: datetime  # aware
+    first_day: date  # local dates, inclusive: only hours on these dates are considered
+    last_day: date
+
+
+@dataclass(frozen=True)
+class Slot:
+    starts_at: datetime  # aware UTC
+    ends_at: datetime  # start + max(clinician_minutes, room_minutes), real minutes
+    clinician_id: UUID
+    room_id: UUID | None

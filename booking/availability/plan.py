@@ -1,0 +1,216 @@
+"""The query turned into integer instants, indexed per resource (see the package docstring
+for the time model). Everything here is derived once per query; the engine only reads it."""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import accumulate
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from booking.availability.inputs import (
+    AvailabilityQuery,
+    DayOverride,
+    Period,
+    TypeRules,
+    WeeklyHours,
+)
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+MINUTE = 60_000_000
+
+
+def micros(moment: datetime) -> int:
+    # Raises TypeError on a naive datetime: an instant without an offset is a bug upstream.
+    return (moment - EPOCH) // MICROSECOND
+
+
+def instant(value: int) -> datetime:
+    return EPOCH + timedelta(microseconds=value)
+
+
+def wall(day: date, at: time, zone: ZoneInfo, *, end: bool) -> int:
+    """A local wall time as an instant (the fold policy is in the module docstring)."""
+    first = datetime.combine(day, at.replace(fold=0), zone)
+    if not end:
+        return micros(first)
+    # fold=1 is later for an ambiguous time; in a gap fold=0 is the later (forward) reading.
+    return max(micros(first), micros(first.replace(fold=1)))
+
+
+class Spans:
+    """Half-open spans sorted by start with a running maximum of their ends, so "does
+    anything overlap [lo, hi)?" is one bisect even when the spans overlap each other."""
+
+    __slots__ = ("_max_ends", "_starts")
+
+    def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
+        ordered = sorted(span for span in spans if span[0] < span[1])
+        self._starts = [start for start, _ in ordered]
+        self._max_ends = list(accumulate((end for _, end in ordered), max))
+
+    def overlaps(self, lo: int, hi: int) -> bool:
+        i = bisect_left(self._starts, hi)
+        return i > 0 and self._max_ends[i - 1] > lo
+
+    def covers(self, point: int) -> bool:
+        i = bisect_right(self._starts, point)
+        return i > 0 and self._max_ends[i - 1] > point
+
+
+@dataclass(frozen=True)
+class ClinicianIndex:
+    """One clinician's blockers, resolved once so the hot loop hashes no UUIDs."""
+
+    time_off: Spans
+    busy: Spans  # what a new booking may not overlap
+    starts: list[int]  # supervised starts, sorted, for the start-window rule
+    blocked: Spans  # all of the above (and closures) as the starts they rule out
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The query turned into microsecond spans, indexed per resource."""
+
+    query: AvailabilityQuery
+    session: int  # real length of the session
+    clinician_span: int
+    room_span: int  # 0 = no room
+    before: int
+    after: int
+    step: int
+    window: int
+    max_starts: int | None
+    earliest: int  # first allowed start (notice, and never the past)
+    horizon: int  # starts must be before this
+    closures: Spans
+    clinicians: dict[UUID, ClinicianIndex]
+    rooms: list[tuple[UUID, Spans]]  # in preference order
+    weekly: dict[tuple[UUID, int], list[WeeklyHours]]
+    overrides: dict[tuple[UUID, date], list[DayOverride]]
+
+
+def make_plan(query: AvailabilityQuery, clinicians: Sequence[UUID], rooms: Sequence[UUID]) -> Plan:
+    rules = query.rules
+    now = micros(query.now)
+    wanted = set(clinicians)
+    weekly: dict[tuple[UUID, int], list[WeeklyHours]] = {}
+    for rule in query.weekly_hours:
+        if rule.clinician_id in wanted:
+            weekly.setdefault((rule.clinician_id, rule.weekday), []).append(rule)
+    overrides: dict[tuple[UUID, date], list[DayOverride]] = {}
+    for row in query.overrides:
+        if row.clinician_id in wanted:
+            overrides.setdefault((row.clinician_id, row.on_date), []).append(row)
+    return Plan(
+        query=query,
+        session=max(rules.clinician_minutes, rules.room_minutes) * MINUTE,
+        clinician_span=rules.clinician_minutes * MINUTE,
+        room_span=rules.room_minutes * MINUTE,
+        before=rules.buffer_before_minutes * MINUTE,
+        after=rules.buffer_after_minutes * MINUTE,
+        step=rules.slot_step_minutes * MINUTE,
+        window=rules.start_window_minutes * MINUTE,
+        max_starts=rules.max_starts_per_window,
+        earliest=now + max(rules.min_notice_minutes, 0) * MINUTE,
+        horizon=now + rules.horizon_days * 24 * 60 * MINUTE,
+        closures=Spans(spans_of(query.closures)),
+        clinicians=_clinician_index(query, wanted, list(spans_of(query.closures))),
+        rooms=_room_index(query, rooms),
+        weekly=weekly,
+        overrides=overrides,
+    )
+
+
+def span_of(period: Period) -> tuple[int, int]:
+    return micros(period.starts_at), micros(period.ends_at)
+
+
+def spans_of(periods: Iterable[Period]) -> Iterator[tuple[int, int]]:
+    return map(span_of, periods)
+
+
+def _clinician_index(
+    query: AvailabilityQuery, wanted: set[UUID], closures: list[tuple[int, int]]
+) -> dict[UUID, ClinicianIndex]:
+    # An exclusive booking collides with anything; a supervised one only with exclusive busy,
+    # while other supervised sessions limit it through their starts instead.
+    supervising = query.rules.max_starts_per_window is not None
+    spans: dict[UUID, list[tuple[int, int]]] = {c: [] for c in wanted}
+    starts: dict[UUID, list[int]] = {c: [] for c in wanted}
+    for row in query.clinician_busy:
+        if row.clinician_id not in wanted:
+            continue
+        if supervising and row.mode == "supervision":
+            starts[row.clinician_id].append(micros(row.starts_at))
+        else:
+            spans[row.clinician_id].append(span_of(row.period))
+    rules = query.rules
+    off = {c: list(spans_of(query.time_off.get(c, ()))) for c in wanted}
+    return {c: _clinician(rules, spans[c], off[c], sorted(starts[c]), closures) for c in wanted}
+
+
+def _clinician(
+    rules: TypeRules,
+    busy: list[tuple[int, int]],
+    time_off: list[tuple[int, int]],
+    starts: list[int],
+    closures: list[tuple[int, int]],
+) -> ClinicianIndex:
+    """A start s is ruled out by a span [a, b) when what is checked around s overlaps it; that
+    is one run of starts per span, so find_slots asks a single question per start."""
+    session = max(rules.clinician_minutes, rules.room_minutes) * MINUTE
+    reach = (rules.clinician_minutes + rules.buffer_after_minutes) * MINUTE
+    before = rules.buffer_before_minutes * MINUTE
+    window = rules.start_window_minutes * MINUTE
+    runs = [(a - reach + 1, b + before) for a, b in busy]
+    runs += [(a - session + 1, b) for a, b in (*time_off, *closures)]
+    if rules.max_starts_per_window == 1:
+        runs += [(s - window + 1, s + window) for s in starts]
+    return ClinicianIndex(Spans(time_off), Spans(busy), starts, Spans(runs))
+
+
+def suitable_rooms(query: AvailabilityQuery) -> list[UUID]:
+    """Rooms that can host the type, in preference order (none when it needs no room)."""
+    rules = query.rules
+    if rules.room_minutes <= 0:
+        return []
+    return list(dict.fromkeys(r.id for r in query.rooms if rules.room_kind in (None, r.kind)))
+
+
+def _room_index(query: AvailabilityQuery, rooms: Sequence[UUID]) -> list[tuple[UUID, Spans]]:
+    spans: dict[UUID, list[tuple[int, int]]] = {room: [] for room in rooms}
+    for row in query.room_busy:
+        bucket = spans.get(row.room_id)
+        if bucket is not None:
+            bucket.append(span_of(row.period))
+    return [(room, Spans(spans[room])) for room in rooms]
+
+
+def intervals(plan: Plan, clinician: UUID, day: date) -> list[tuple[int, int]]:
+    """The clinician's working intervals on one local date, as instants."""
+    zone = plan.query.zone
+    overrides = plan.overrides.get((clinician, day))
+    if overrides is not None:
+        bounds = [(o.start, o.end) for o in overrides if o.start is not None and o.end is not None]
+    else:
+        bounds = [
+            (rule.start, rule.end)
+            for rule in plan.weekly.get((clinician, day.weekday()), ())
+            if (rule.effective_from is None or rule.effective_from <= day)
+            and (rule.effective_until is None or day <= rule.effective_until)
+        ]
+    return [
+        (wall(day, start, zone, end=False), wall(day, end, zone, end=True))
+        for start, end in bounds
+        if start < end
+    ]
+
+
+def days(query: AvailabilityQuery) -> Iterator[date]:
+    for offset in range((query.last_day - query.first_day).days + 1):
+        yield query.first_day + timedelta(days=offset)
