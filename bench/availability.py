@@ -168,6 +168,10 @@ def measure_split(
     database: Database, clinic: Clinic, first: date, last: date, repeats: int
 ) -> dict[str, Any]:
     """The request's parts, in-process on the same database (the server sits idle)."""
+    # As `clinic serve` does in each worker (booking.app.serve_app): without it, a full GC
+    # pass over this process's long-lived heap lands in some timed round.
+    gc.collect()
+    gc.freeze()
     phases: dict[str, list[float]] = {name: [] for name in PHASES}
     bare: list[float] = []
     typed: list[float] = []
