@@ -66,6 +66,11 @@ class BookingIn(Schema):
     room_id: uuid.UUID | None = None
     patient_id: uuid.UUID | None = None
     patient: PatientIn | None = None
+    manage_token: str | None = Field(
+        default=None, min_length=20, max_length=100,
+        description="a patient booking a visit that follows an earlier one (a follow-up): "
+        "the token of one of their appointment links, which says who they are",
+    )  # fmt: skip
     escort: EscortIn | None = None
     gate_override_reason: str | None = Field(default=None, min_length=5, max_length=500)
 
@@ -73,8 +78,9 @@ class BookingIn(Schema):
     def _one_of_each(self) -> Self:
         if self.hold_id is None and (self.appointment_type_id is None or self.starts_at is None):
             raise ValueError("give hold_id, or appointment_type_id and starts_at")
-        if (self.patient_id is None) == (self.patient is None):
-            raise ValueError("give exactly one of patient_id and patient")
+        given = [self.patient_id, self.patient, self.manage_token]
+        if sum(value is not None for value in given) != 1:
+            raise ValueError("give exactly one of patient_id, patient and manage_token")
         return self
 
 

@@ -63,7 +63,7 @@ def create_hold(ctx: Context, *, data: HoldIn, staff: bool) -> Hold:
 
 def book(ctx: Context, *, data: BookingIn, staff: bool) -> Booked:
     kind, location, spot = _where(ctx, data, staff=staff)
-    patient = _patient(ctx, data, staff=staff)
+    patient = _patient(ctx, data, staff=staff, kind=kind)
     override = check_gates(
         kind, patient, escort=data.escort, override_reason=data.gate_override_reason, staff=staff
     )
@@ -139,15 +139,26 @@ def _where(
     return kind, location, spot
 
 
-def _patient(ctx: Context, data: BookingIn, *, staff: bool) -> Patient:
+def _patient(ctx: Context, data: BookingIn, *, staff: bool, kind: AppointmentType) -> Patient:
+    if data.manage_token is not None:
+        known = find_by_manage_token(ctx, data.manage_token)
+        return ctx.get(Patient, known.patient_id, "patient")
     if data.patient_id is not None:
         if not staff:
             raise Forbidden("patients book with their details, not a patient id")
         return ctx.get(Patient, data.patient_id, "patient")
     if data.patient is None:
-        raise Invalid("validation_error", "give exactly one of patient_id and patient")
+        raise Invalid("validation_error", "give exactly one of patient_id, patient, manage_token")
     if staff:
         return create_patient(ctx, data=data.patient)
+    if kind.requires_consult or kind.requires_consent or kind.requires_rems:
+        # Matching typed-in details against the records would tell anyone who knows a
+        # person's name, birth date and phone whether they are a patient here.
+        raise Invalid(
+            "manage_link_required",
+            "this visit follows an earlier one: book it from the link in your appointment "
+            "messages, or call the clinic",
+        )
     return match_or_register(ctx, data.patient)
 
 

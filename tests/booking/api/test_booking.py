@@ -312,3 +312,38 @@ def test_dates_at_the_ends_of_the_calendar_are_422_not_500(
         response = client.post(path, json=body)
     assert response.status_code == 422, response.text
     assert "between 1900 and 2199" in response.text
+
+
+def test_online_follow_ups_are_booked_with_a_manage_link_not_typed_in_details(
+    client: TestClient, clinic: Clinic, admin: SignedIn, clinician_login: SignedIn,
+    front_desk: SignedIn,
+) -> None:  # fmt: skip
+    follow_up = make_appointment_type(
+        client, admin.headers, name="Follow-up", public_name="Follow-up visit",
+        clinician_minutes=30, room_minutes=0, room_kind=None, requires_consult=True,
+    )  # fmt: skip
+    for clinician in clinic.clinicians:
+        client.patch(f"/api/v1/clinicians/{clinician['id']}", headers=admin.headers,
+                     json={"appointment_type_ids": [clinic.consult["id"], clinic.infusion["id"],
+                                                    follow_up["id"]]})  # fmt: skip
+    details = patient_details(30)
+    consult = book(client, {"appointment_type_id": clinic.consult["id"], "starts_at": MONDAY_9,
+                            "patient": details}).json()  # fmt: skip
+    patient_id = client.get(f"/api/v1/appointments/{consult['appointment']['id']}",
+                            headers=front_desk.headers).json()["patient_id"]  # fmt: skip
+    client.post(f"/api/v1/patients/{patient_id}/gates", json={"gate": "consult_completed"},
+                headers=clinician_login.headers)  # fmt: skip
+    later = {"appointment_type_id": follow_up["id"], "starts_at": "2026-12-07T11:00:00-05:00"}
+    # Typed-in details answer the same whether or not they match a consulted patient.
+    known = book(client, later | {"patient": details})
+    stranger = book(client, later | {"patient": patient_details(31)})
+    assert known.status_code == stranger.status_code == 422
+    assert known.json() == stranger.json()
+    assert known.json()["code"] == "manage_link_required"
+    booked = book(client, later | {"manage_token": consult["manage_token"]})
+    assert booked.status_code == 201, booked.text
+    follow_up_id = booked.json()["appointment"]["id"]
+    mine = client.get(f"/api/v1/appointments/{follow_up_id}", headers=front_desk.headers).json()
+    assert mine["patient_id"] == patient_id
+    unknown = book(client, later | {"manage_token": "x" * 43})
+    assert unknown.status_code == 404
