@@ -103,26 +103,14 @@ class PatientAppointmentOut(OutSchema):
     late_cancel: bool
 
 
-class AppointmentOut(OutSchema):
-    id: uuid.UUID
-    appointment_type_id: uuid.UUID
+class AppointmentOut(PatientAppointmentOut):
+    """The staff view: the patient's, plus the record and the desk's notes."""
+
     patient_id: uuid.UUID
-    location_id: uuid.UUID
-    clinician_id: uuid.UUID
-    room_id: uuid.UUID | None
-    series_id: uuid.UUID | None
-    starts_at: datetime
-    ends_at: datetime
-    status: AppointmentStatus
-    sequence: int
-    escort_name: str | None
-    escort_phone: str | None
     gate_override_reason: str | None
     checked_in_at: datetime | None
     completed_at: datetime | None
-    cancelled_at: datetime | None
     cancel_reason: str | None
-    late_cancel: bool
 
 
 class ManageLink(OutSchema):

@@ -151,6 +151,19 @@ def test_naive_start_and_bad_ranges_are_422(client: TestClient, clinic: Clinic) 
     assert backwards.status_code == 422
 
 
+def _record_gates(client: TestClient, clinician: SignedIn, patient_id: str) -> None:
+    for gate in ("consult_completed", "consent_signed"):
+        response = client.post(f"/api/v1/patients/{patient_id}/gates", json={"gate": gate},
+                               headers=clinician.headers)  # fmt: skip
+        assert response.status_code == 200, response.text
+
+
+def _ready_for_treatment(client: TestClient, desk: SignedIn, clinician: SignedIn) -> Any:
+    patient = make_patient(client, desk.headers)
+    _record_gates(client, clinician, patient["id"])
+    return patient
+
+
 def _staff_infusion(
     client: TestClient, clinic: Clinic, headers: dict[str, str], patient_id: str, **extra: Any
 ) -> Any:
@@ -170,9 +183,7 @@ def test_clinical_gates_cannot_be_waived_and_the_escort_only_with_a_reason(
     assert refused.json()["code"] == "gate_not_met"
     assert refused.json()["missing"] == ["a completed consult", "signed treatment consent"]
     assert "cannot be waived" in refused.json()["detail"]
-    for gate in ("consult_completed", "consent_signed"):
-        client.post(f"/api/v1/patients/{patient['id']}/gates", json={"gate": gate},
-                    headers=clinician_login.headers)  # fmt: skip
+    _record_gates(client, clinician_login, patient["id"])
     waived = {"escort": None, "gate_override_reason": "escort meets patient at the door"}
     allowed = _staff_infusion(client, clinic, front_desk.headers, patient["id"], **waived)
     assert allowed.status_code == 201, allowed.text
@@ -201,10 +212,7 @@ def test_a_reason_with_nothing_to_waive_is_not_an_override(
 def test_the_patient_view_carries_no_staff_notes(
     client: TestClient, clinic: Clinic, front_desk: SignedIn, clinician_login: SignedIn
 ) -> None:
-    patient = make_patient(client, front_desk.headers)
-    for gate in ("consult_completed", "consent_signed"):
-        client.post(f"/api/v1/patients/{patient['id']}/gates", json={"gate": gate},
-                    headers=clinician_login.headers)  # fmt: skip
+    patient = _ready_for_treatment(client, front_desk, clinician_login)
     waived = {"escort": None, "gate_override_reason": "escort waived: spouse in waiting room"}
     booked = _staff_infusion(client, clinic, front_desk.headers, patient["id"], **waived).json()
     seen = client.get(f"/api/v1/manage/{booked['manage_token']}").json()
@@ -216,10 +224,7 @@ def test_the_patient_view_carries_no_staff_notes(
 def test_an_escort_is_required_for_treatments(
     client: TestClient, clinic: Clinic, front_desk: SignedIn, clinician_login: SignedIn
 ) -> None:
-    patient = make_patient(client, front_desk.headers)
-    for gate in ("consult_completed", "consent_signed"):
-        client.post(f"/api/v1/patients/{patient['id']}/gates", json={"gate": gate},
-                    headers=clinician_login.headers)  # fmt: skip
+    patient = _ready_for_treatment(client, front_desk, clinician_login)
     response = _staff_infusion(client, clinic, front_desk.headers, patient["id"], escort=None)
     assert response.status_code == 422
     assert response.json()["missing"] == ["a named adult escort (name and phone)"]

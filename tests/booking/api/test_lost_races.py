@@ -34,17 +34,23 @@ def _row(hold_id: uuid.UUID, resource: uuid.UUID, at: datetime) -> Occupancy:
     )  # fmt: skip
 
 
+def _two_holds(client: TestClient, clinic: Clinic) -> list[uuid.UUID]:
+    """Two owners for occupancy rows (a row needs a real hold or appointment behind it)."""
+    holds = [
+        client.post("/api/v1/holds", json={
+            "appointment_type_id": clinic.consult["id"], "starts_at": starts_at,
+        })
+        for starts_at in (MONDAY_9, MONDAY_10)
+    ]  # fmt: skip
+    return [uuid.UUID(hold.json()["id"]) for hold in holds]
+
+
 # SQLite's BEGIN IMMEDIATE serializes writers: they queue, they cannot deadlock.
 @pytest.mark.parametrize("backend", [b for b in BACKENDS if b == "postgresql"], indirect=True)
 def test_a_deadlocked_claim_is_a_lost_race(
     database: Database, client: TestClient, clinic: Clinic, clock: FrozenClock
 ) -> None:
-    owners = [
-        uuid.UUID(client.post("/api/v1/holds", json={
-            "appointment_type_id": clinic.consult["id"], "starts_at": starts_at,
-        }).json()["id"])
-        for starts_at in (MONDAY_9, MONDAY_10)
-    ]  # fmt: skip
+    owners = _two_holds(client, clinic)
     first, second = uuid.uuid4(), uuid.uuid4()
     at = clock.now() + timedelta(days=1)
     contexts = [
@@ -85,12 +91,7 @@ def test_no_write_path_can_overlap_what_is_stored(
 ) -> None:
     """The database-level guard on both backends: rows claimed without any placement check
     (as a buggy caller would) still cannot overlap another owner's."""
-    owners = [
-        uuid.UUID(client.post("/api/v1/holds", json={
-            "appointment_type_id": clinic.consult["id"], "starts_at": starts_at,
-        }).json()["id"])
-        for starts_at in (MONDAY_9, MONDAY_10)
-    ]  # fmt: skip
+    owners = _two_holds(client, clinic)
     chair, at = uuid.uuid4(), clock.now() + timedelta(days=1)
     with database.session() as session:
         ctx = Context(session=session, actor=Actor.system(), now=clock.now())
