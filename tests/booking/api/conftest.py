@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.booking.api.setup_helpers import Json
 from tests.conftest import SignedIn
 from tests.factories import make_appointment_type, make_clinician, make_location, make_room
 
@@ -64,3 +65,19 @@ def patient_details(n: int = 0) -> dict[str, Any]:
 
 def book(client: TestClient, body: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
     return client.post("/api/v1/appointments", json=body, headers=headers or {})
+
+
+# A location and a clinician for the clinic setup tests (working hours, date overrides, time
+# off, closures, roles and audit), which each need one of both and nothing more.
+
+
+@pytest.fixture
+def location(client: TestClient, admin: SignedIn) -> Json:
+    created: Json = make_location(client, admin.headers, name="Back Bay")
+    return created
+
+
+@pytest.fixture
+def clinician(client: TestClient, admin: SignedIn) -> Json:
+    created: Json = make_clinician(client, admin.headers, name="Dr. Ada")
+    return created
