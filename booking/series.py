@@ -29,8 +29,9 @@ def proposed_starts(
     protocol: Protocol, first: datetime, zone: ZoneInfo, min_gap_hours: int
 ) -> list[datetime]:
     """Same local time of day on each protocol day, whatever the UTC offset does meanwhile,
-    except where that would break the minimum gap: across a spring-forward night two days
-    are 47 real hours, so that session moves later by the shortfall (the gap is clinical)."""
+    except where only the clock change would break the minimum gap: across a spring-forward
+    night two days are 47 real hours, so that session moves later by the hour (the gap is
+    clinical). A gap the protocol's days cannot keep is left for ``spacing_problems``."""
     local = first.astimezone(zone)
     gap = timedelta(hours=min_gap_hours)
     starts: list[datetime] = []
@@ -38,10 +39,16 @@ def proposed_starts(
         wall = datetime.combine(local.date() + timedelta(days=offset), local.time(), zone)
         # A wall time inside a spring-forward gap is moved forward by the gap, as clocks are.
         start = wall.astimezone(UTC).astimezone(zone).astimezone(UTC)
-        if starts and start - starts[-1] < gap:
-            start = starts[-1] + gap
+        if starts and start - starts[-1] < gap <= _on_the_clock(starts[-1], start, zone):
+            start = starts[-1] + gap  # short only by the clock change: absorb it
         starts.append(start)
     return starts
+
+
+def _on_the_clock(earlier: datetime, later: datetime, zone: ZoneInfo) -> timedelta:
+    """The time between two instants as the wall clock shows it (no DST change counted)."""
+    wall = [moment.astimezone(zone).replace(tzinfo=None) for moment in (earlier, later)]
+    return wall[1] - wall[0]
 
 
 def spacing_problems(starts: Sequence[datetime], min_gap_hours: int) -> list[int]:

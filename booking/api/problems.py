@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -62,7 +63,8 @@ async def _on_http_error(_request: Request, exc: StarletteHTTPException) -> JSON
 
 
 class ContainUnexpected:
-    """Turns an exception no handler took into a 500 problem before it reaches the server.
+    """Turns an exception no handler took into a problem before it reaches the server: a
+    transaction PostgreSQL aborted to settle a race is a 409, anything else a 500.
 
     Only where it happened is logged (type, route, stack frames), never what it said: an
     exception's text can carry patient data (PostgreSQL quotes a failing row), and letting
@@ -86,14 +88,28 @@ class ContainUnexpected:
         try:
             await self.app(scope, receive, tracked)
         except Exception as exc:
-            frames = "".join(traceback.format_tb(exc.__traceback__))
-            path = redact(scope["path"])
-            log.error(
-                "unhandled %s on %s %s\n%s", type(exc).__name__, scope["method"], path, frames
-            )
+            response = _answer(exc, scope["method"], redact(scope["path"]))  # logs it too
             if not started:
-                response = problem(500, "internal_error", "something went wrong; nothing was saved")
                 await response(scope, receive, send)
+
+
+def _answer(exc: Exception, method: str, path: str) -> JSONResponse:
+    if _lost_race(exc):
+        log.info("concurrent change on %s %s", method, path)
+        return problem(409, "concurrent_change", _RACE)
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    log.error("unhandled %s on %s %s\n%s", type(exc).__name__, method, path, frames)
+    return problem(500, "internal_error", "something went wrong; nothing was saved")
+
+
+_RACE = "the schedule changed at the same moment; nothing was saved, please try again"
+# PostgreSQL ends one of two transactions that wait for each other (40P01) or cannot both
+# be serialized (40001); the other goes on, and this one's work was rolled back.
+_RACE_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def _lost_race(exc: Exception) -> bool:
+    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in _RACE_SQLSTATES
 
 
 def install(app: FastAPI) -> None:

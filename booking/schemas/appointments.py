@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Self
 
 from pydantic import Field, model_validator
@@ -209,8 +209,8 @@ class WaitlistOut(OutSchema):
     appointment_type_id: uuid.UUID
     location_id: uuid.UUID
     clinician_id: uuid.UUID | None
-    earliest: CalendarDate
-    latest: CalendarDate
+    earliest: date
+    latest: date
     status: WaitlistStatus
     note: str
     matched_at: datetime | None

@@ -93,4 +93,5 @@ def _plannable_instant(value: datetime) -> datetime:
 
 CalendarDate = Annotated[date, AfterValidator(_plannable_day)]
 # An instant with its offset, normalised to UTC so answers read the same whatever was sent.
-UtcDatetime = Annotated[AwareDatetime, AfterValidator(as_utc), AfterValidator(_plannable_instant)]
+# The range is checked before the conversion: converting 9999-12-31T23:00-05:00 overflows.
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_plannable_instant), AfterValidator(as_utc)]

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Self
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field, model_validator
 
 from booking.models import ContactRestriction
-from booking.schemas.fields import CalendarDate, Email, OutSchema, PhoneNumber, Schema, TimeZoneName
+from booking.schemas.fields import (
+    CalendarDate,
+    Email,
+    OutSchema,
+    PhoneNumber,
+    Schema,
+    TimeZoneName,
+    UtcDatetime,
+)
 
 PersonName = str
 
@@ -62,7 +70,7 @@ class PatientOut(OutSchema):
     id: uuid.UUID
     given_name: str
     family_name: str
-    date_of_birth: CalendarDate
+    date_of_birth: date
     phone: str | None
     email: str | None
     timezone: str | None
@@ -87,7 +95,7 @@ class GateIn(Schema):
 
     gate: Gate
     done: bool = True
-    at: AwareDatetime | None = None
+    at: UtcDatetime | None = None
     reason: str = Field(default="", max_length=500)
 
 
@@ -95,4 +103,4 @@ class PossibleDuplicate(OutSchema):
     id: uuid.UUID
     given_name: str
     family_name: str
-    date_of_birth: CalendarDate
+    date_of_birth: date

@@ -43,3 +43,12 @@ def test_sessions_closer_than_their_own_length_overlap() -> None:
     starts = [nine, nine + timedelta(hours=1), nine + timedelta(hours=3)]
     assert overlapping(starts, timedelta(minutes=120)) == [1]
     assert overlapping(starts, timedelta(minutes=60)) == []
+
+
+def test_a_gap_the_protocol_days_cannot_keep_is_not_papered_over() -> None:
+    first = datetime(2026, 11, 30, 9, 0, tzinfo=NY)
+    starts = proposed_starts(IV, first, NY, 72)
+    assert [s.astimezone(NY).strftime("%a") for s in starts] == [
+        "Mon", "Wed", "Fri", "Mon", "Wed", "Fri",
+    ]  # fmt: skip
+    assert spacing_problems(starts, 72) == [1, 2, 4, 5]

@@ -303,6 +303,9 @@ def test_a_clinician_supervises_staggered_chairs_up_to_the_start_limit(
         ("GET", "/api/v1/availability", {"start": "0001-01-01", "end": "0001-01-02"}),
         ("POST", "/api/v1/holds", {"starts_at": "9999-12-31T10:00:00Z"}),
         ("POST", "/api/v1/holds", {"starts_at": "0001-01-01T10:00:00+00:00"}),
+        # Converting these to UTC would overflow: the range is checked first.
+        ("POST", "/api/v1/holds", {"starts_at": "9999-12-31T23:00:00-05:00"}),
+        ("POST", "/api/v1/holds", {"starts_at": "0001-01-01T00:30:00+01:00"}),
         ("POST", "/api/v1/appointments", {"starts_at": "9999-12-31T10:00:00Z"}),
     ],
 )
@@ -352,3 +355,15 @@ def test_online_follow_ups_are_booked_with_a_manage_link_not_typed_in_details(
     assert mine["patient_id"] == patient_id
     unknown = book(client, later | {"manage_token": "x" * 43})
     assert unknown.status_code == 404
+
+
+def test_a_gate_dated_beyond_the_calendar_is_422(
+    client: TestClient, front_desk: SignedIn, clinician_login: SignedIn
+) -> None:
+    patient = make_patient(client, front_desk.headers)
+    response = client.post(
+        f"/api/v1/patients/{patient['id']}/gates",
+        json={"gate": "consult_completed", "at": "0001-01-01T00:30:00+01:00"},
+        headers=clinician_login.headers,
+    )
+    assert response.status_code == 422, response.text

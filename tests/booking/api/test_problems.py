@@ -7,6 +7,8 @@ import logging
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from psycopg.errors import DeadlockDetected
+from sqlalchemy.exc import OperationalError
 
 from tests.conftest import SignedIn
 
@@ -75,3 +77,15 @@ def test_an_unexpected_error_is_a_500_problem_logged_without_its_text(
     assert "in fail" in logged  # where it happened is kept for whoever debugs it
     assert "Rivera" not in logged
     assert "secret-token-value" not in logged
+
+
+def test_a_transaction_aborted_by_a_race_is_a_409_to_retry(
+    app: FastAPI, client: TestClient
+) -> None:
+    def collide() -> None:
+        raise OperationalError("UPDATE ...", {}, DeadlockDetected("deadlock detected"))
+
+    app.add_api_route("/api/v1/collide", collide, methods=["POST"])
+    response = client.post("/api/v1/collide")
+    assert response.status_code == 409
+    assert response.json()["code"] == "concurrent_change"
