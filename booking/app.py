@@ -48,6 +48,21 @@ PUBLIC_ROUTES = frozenset(
 )
 
 
+ROUTERS = (
+    auth.router,
+    staff.router,
+    locations.router,
+    clinicians.router,
+    rooms.rooms,
+    rooms.appointment_types,
+    patients.router,
+    audit.router,
+    appointments.router,
+    manage.router,
+    series.router,
+)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -77,19 +92,7 @@ def create_app(
     app.state.database = database
     app.state.clock = clock or SystemClock()
     problems.install(app)
-    for router in (
-        auth.router,
-        staff.router,
-        locations.router,
-        clinicians.router,
-        rooms.rooms,
-        rooms.appointment_types,
-        patients.router,
-        audit.router,
-        appointments.router,
-        manage.router,
-        series.router,
-    ):
+    for router in ROUTERS:
         app.include_router(router)
     app.add_api_route("/health", health, methods=["GET"], tags=["ops"])
     app.add_api_route("/", home, methods=["GET"], include_in_schema=False)

@@ -77,23 +77,16 @@ def load_query(
     one booking (the days' hours are still read whole).
     """
     zone = ZoneInfo(location.timezone)
-    since = datetime.combine(first_day, time(), zone).astimezone(UTC) - timedelta(days=1)
-    until = datetime.combine(last_day, time(), zone).astimezone(UTC) + timedelta(days=2)
-    if busy_between is not None:
-        since, until = busy_between
+    since, until = busy_between or _around(first_day, last_day, zone)
     clinicians = qualified_clinicians(ctx, type_id=kind.id, only=clinician_id)
-    rooms = ctx.session.execute(
-        select(Room.id, Room.kind)
-        .where(Room.location_id == location.id, Room.active)
-        .order_by(Room.name, Room.id)
-    ).all()
-    room_ids = [r.id for r in rooms]
+    rooms = _rooms(ctx, location.id)
+    room_ids = [room.id for room in rooms]
     clinician_busy, room_busy = _busy(ctx, clinicians, room_ids, since, until, ignore_appointment)
     return av.AvailabilityQuery(
         zone=zone,
         rules=rules_of(kind, staff=staff),
         clinician_ids=clinicians,
-        rooms=[av.Room(id=r.id, kind=r.kind.value) for r in rooms],
+        rooms=rooms,
         weekly_hours=_weekly(ctx, location.id, clinicians),
         overrides=_overrides(ctx, location.id, clinicians, first_day, last_day),
         time_off=_time_off(ctx, clinicians, since, until),
@@ -104,6 +97,23 @@ def load_query(
         first_day=first_day,
         last_day=last_day,
     )
+
+
+def _around(first_day: date, last_day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The local days as instants, a day wider either side: a session that starts late on
+    the day before can still be running, and a DST-shifted bound can cross midnight."""
+    since = datetime.combine(first_day, time(), zone).astimezone(UTC) - timedelta(days=1)
+    until = datetime.combine(last_day, time(), zone).astimezone(UTC) + timedelta(days=2)
+    return since, until
+
+
+def _rooms(ctx: Context, location_id: uuid.UUID) -> list[av.Room]:
+    rows = ctx.session.execute(
+        select(Room.id, Room.kind)
+        .where(Room.location_id == location_id, Room.active)
+        .order_by(Room.name, Room.id)
+    )
+    return [av.Room(id=room_id, kind=kind.value) for room_id, kind in rows]
 
 
 def _weekly(
