@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from sqlalchemy import JSON, MetaData, create_engine, event, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from core.types import UUID, UTCDateTime
@@ -42,6 +43,16 @@ class Base(DeclarativeBase):
 
 class IdMixin:
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+
+
+# PostgreSQL settles some races by ending one side: two overlapping inserts that wait on
+# each other's exclusion check (40P01), or transactions it cannot serialize (40001).
+_RACE_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def lost_race(exc: BaseException) -> bool:
+    """The database aborted this transaction so a concurrent one could go on."""
+    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in _RACE_SQLSTATES
 
 
 def normalise_url(url: str) -> str:

@@ -10,11 +10,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from booking.api.redaction import redact
+from core.db import lost_race
 from core.errors import DomainError
 
 log = logging.getLogger("clinic.api")
@@ -94,7 +94,7 @@ class ContainUnexpected:
 
 
 def _answer(exc: Exception, method: str, path: str) -> JSONResponse:
-    if _lost_race(exc):
+    if lost_race(exc):
         log.info("concurrent change on %s %s", method, path)
         return problem(409, "concurrent_change", _RACE)
     frames = "".join(traceback.format_tb(exc.__traceback__))
@@ -103,13 +103,6 @@ def _answer(exc: Exception, method: str, path: str) -> JSONResponse:
 
 
 _RACE = "the schedule changed at the same moment; nothing was saved, please try again"
-# PostgreSQL ends one of two transactions that wait for each other (40P01) or cannot both
-# be serialized (40001); the other goes on, and this one's work was rolled back.
-_RACE_SQLSTATES = frozenset({"40P01", "40001"})
-
-
-def _lost_race(exc: Exception) -> bool:
-    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in _RACE_SQLSTATES
 
 
 def install(app: FastAPI) -> None:

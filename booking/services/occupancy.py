@@ -16,12 +16,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from booking.models import SUPERVISION, AppointmentType, Hold, Occupancy, ResourceKind
 from booking.services.context import Context
+from core.db import lost_race
 from core.errors import Conflict
-
-# PostgreSQL checks an exclusion constraint after inserting the index entry, so two
-# overlapping inserts can each wait for the other; the deadlock detector then aborts one.
-# That abort is a lost race like any other.
-_RACE_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure
 
 _START_NAMESPACE = uuid.UUID("6f1c3a52-8e0b-4c8e-9d55-3c2f0e4a7b10")
 
@@ -112,7 +108,7 @@ def claim(ctx: Context, rows: list[Occupancy]) -> None:
     try:
         ctx.session.flush()
     except DBAPIError as exc:
-        lost = getattr(exc.orig, "sqlstate", None) in _RACE_SQLSTATES or (
+        lost = lost_race(exc) or (
             isinstance(exc, IntegrityError) and "ex_occupancy_no_overlap" in str(exc.orig)
         )
         if lost:
