@@ -153,6 +153,15 @@ class CompleteIn(Schema):
     )
 
 
+class SessionOverride(Schema):
+    """One session placed otherwise: an alternative a 409 ``series_conflict`` proposed."""
+
+    index: int = Field(ge=0, le=29, description="the session's index in the conflict")
+    starts_at: UtcDatetime
+    clinician_id: uuid.UUID | None = Field(default=None, description="default: the series'")
+    room_id: uuid.UUID | None = Field(default=None, description="default: the series'")
+
+
 class SeriesIn(Schema):
     """An induction booked as one unit: every session or none."""
 
@@ -169,9 +178,12 @@ class SeriesIn(Schema):
     room_id: uuid.UUID | None = None
     escort: EscortIn | None = None
     gate_override_reason: str | None = Field(default=None, min_length=5, max_length=500)
+    overrides: list[SessionOverride] = Field(default_factory=list, max_length=30)
 
     @model_validator(mode="after")
     def _shape(self) -> Self:
+        if len({o.index for o in self.overrides}) < len(self.overrides):
+            raise ValueError("override each session at most once")
         if self.protocol == "custom":
             if not self.starts:
                 raise ValueError("a custom series lists its starts")

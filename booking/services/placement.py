@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import text
@@ -36,6 +38,30 @@ def _error(reason: str, starts_at: datetime, now: datetime) -> DomainError:
     return Invalid(reason, _MESSAGES.get(reason, reason))
 
 
+@dataclass(frozen=True)
+class Candidates:
+    """Every placement that fits one start, in preference order, and why the others do not."""
+
+    fitting: list[Placement]
+    refused: dict[tuple[uuid.UUID, uuid.UUID | None], str]  # (clinician, room) -> reason
+    starts_at: datetime
+    now: datetime
+
+    def error(
+        self, clinician: uuid.UUID | None = None, room: uuid.UUID | None = None
+    ) -> DomainError:
+        """The refusal to show when nothing fits (optionally: this clinician and room): a
+        taken slot before any other rule."""
+        reasons = [
+            reason
+            for (who, where), reason in self.refused.items()
+            if clinician in (None, who) and room in (None, where)
+        ] or list(self.refused.values())
+        taken = [reason for reason in reasons if reason in _TAKEN]
+        reason = taken[-1] if taken else reasons[0] if reasons else "no_clinician"
+        return _error(reason, self.starts_at, self.now)
+
+
 def place(
     ctx: Context,
     *,
@@ -48,26 +74,60 @@ def place(
     ignore_appointment: uuid.UUID | None = None,
 ) -> Placement:
     """The first clinician and room (by preference) that can take ``starts_at``, or an error."""
+    query = _query(ctx, kind, location, as_utc(starts_at), clinician_id, staff, ignore_appointment)
+    refused: dict[tuple[uuid.UUID, uuid.UUID | None], str] = {}
+    spot = next(_fitting(query, as_utc(starts_at), room_id, refused), None)
+    if spot is None:
+        raise Candidates([], refused, as_utc(starts_at), ctx.now).error()
+    return spot
+
+
+def candidates(
+    ctx: Context,
+    *,
+    kind: AppointmentType,
+    location: Location,
+    starts_at: datetime,
+    clinician_id: uuid.UUID | None,
+    room_id: uuid.UUID | None,
+    staff: bool,
+    ignore_appointment: uuid.UUID | None = None,
+) -> Candidates:
+    """Like :func:`place`, but every clinician and room that fits (series and reschedules
+    choose among them to keep what the patient already has)."""
     starts_at = as_utc(starts_at)
+    query = _query(ctx, kind, location, starts_at, clinician_id, staff, ignore_appointment)
+    refused: dict[tuple[uuid.UUID, uuid.UUID | None], str] = {}
+    fitting = list(_fitting(query, starts_at, room_id, refused))
+    return Candidates(fitting, refused, starts_at, ctx.now)
+
+
+def _query(
+    ctx: Context, kind: AppointmentType, location: Location, starts_at: datetime,
+    clinician_id: uuid.UUID | None, staff: bool, ignore_appointment: uuid.UUID | None,
+) -> av.AvailabilityQuery:  # fmt: skip
     day = local_day(starts_at, location.timezone)
     _serialize_start_limit(ctx, kind, clinician_id)
-    query = load_query(
+    return load_query(
         ctx, location=location, kind=kind, first_day=day - timedelta(days=1),
         last_day=day + timedelta(days=1), staff=staff, clinician_id=clinician_id,
         ignore_appointment=ignore_appointment, busy_between=_reach(kind, starts_at),
     )  # fmt: skip
-    if not query.clinician_ids:
-        raise _error("no_clinician", starts_at, ctx.now)
+
+
+def _fitting(
+    query: av.AvailabilityQuery, starts_at: datetime, room_id: uuid.UUID | None,
+    refused: dict[tuple[uuid.UUID, uuid.UUID | None], str],
+) -> Iterator[Placement]:  # fmt: skip
+    """Placements that fit, lazily (``place`` stops at the first); refusals go to ``refused``."""
     rooms: list[uuid.UUID | None] = [room_id] if room_id else _rooms_for(query)
-    first_reason = "no_clinician"
     for clinician in query.clinician_ids:
         for room in rooms:
             reason = av.fits(query, starts_at=starts_at, clinician_id=clinician, room_id=room)
             if reason is None:
-                return Placement(starts_at=starts_at, clinician_id=clinician, room_id=room)
-            if first_reason == "no_clinician" or reason in _TAKEN:
-                first_reason = reason
-    raise _error(first_reason, starts_at, ctx.now)
+                yield Placement(starts_at=starts_at, clinician_id=clinician, room_id=room)
+            else:
+                refused[clinician, room] = reason
 
 
 def _reach(kind: AppointmentType, starts_at: datetime) -> tuple[datetime, datetime]:

@@ -1,29 +1,26 @@
-"""Booking a treatment series as one unit: all sessions or none, the same clinician, chair
-and time of day where possible, and the nearest alternatives for any session that won't fit."""
+"""Booking a treatment series as one unit: all sessions or none, with one clinician and one
+chair at the same time of day, or a 409 proposing alternatives for the sessions that do not
+fit; an alternative the desk accepts comes back as an override of that session."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from booking import availability as av
 from booking import series as protocols
 from booking.lifecycle import OCCUPYING
-from booking.models import Appointment, AppointmentType, Location, Patient, Series
+from booking.models import Appointment, AppointmentType, Patient, Series
 from booking.schemas.appointments import SeriesIn
 from booking.services.appointments import bookable_type, check_gates, create_appointment
 from booking.services.audit import record_create
 from booking.services.context import Context
-from booking.services.occupancy import Placement
-from booking.services.placement import place
-from booking.services.slots import load_query, local_day, require_location
-from core.errors import Conflict, DomainError, Invalid
-
-ALTERNATIVES = 3
+from booking.services.series_placement import Session, place_series
+from booking.services.slots import require_location
+from core.clock import as_utc
+from core.errors import Conflict, Invalid
 
 
 def _starts(data: SeriesIn, zone: ZoneInfo) -> tuple[str, list[datetime], int]:
@@ -46,13 +43,16 @@ def book_series(ctx: Context, *, data: SeriesIn) -> tuple[Series, list[Appointme
         kind, patient, escort=data.escort, override_reason=data.gate_override_reason, staff=True
     )
     name, starts, gap = _starts(data, ZoneInfo(location.timezone))
+    sessions = _sessions(data, starts)
+    starts = [session.starts_at for session in sessions]
     if too_close := protocols.spacing_problems(starts, gap):
         raise Invalid("series_spacing", f"sessions must be at least {gap} h apart",
                       sessions=too_close)  # fmt: skip
     if clash := protocols.overlapping(starts, _reach(kind)):
         raise Invalid("series_overlap", "sessions of one series cannot overlap each other",
                       sessions=clash)  # fmt: skip
-    spots, conflicts = _place_all(ctx, kind, location, starts, data, gap)
+    spots, conflicts = place_series(ctx, kind=kind, location=location, sessions=sessions,
+                                    asked=(data.clinician_id, data.room_id), gap=gap)  # fmt: skip
     if conflicts:
         raise Conflict("series_conflict", f"{len(conflicts)} session(s) do not fit; "
                        "nothing was booked", conflicts=conflicts)  # fmt: skip
@@ -65,70 +65,31 @@ def book_series(ctx: Context, *, data: SeriesIn) -> tuple[Series, list[Appointme
             ctx, kind=kind, location=location, patient=patient, spot=spot, escort=data.escort,
             override_reason=override, booked_by="staff", series_id=series.id,
         ).appointment
-        for spot in spots
+        for spot in sorted(spots, key=lambda spot: spot.starts_at)
     ]  # fmt: skip
     return series, booked
+
+
+def _sessions(data: SeriesIn, starts: list[datetime]) -> list[Session]:
+    """The proposed sessions, with any alternative the desk accepted put in its place."""
+    chosen = {override.index: override for override in data.overrides}
+    if unknown := sorted(set(chosen) - set(range(len(starts)))):
+        raise Invalid("unknown_session", f"this series has sessions 0 to {len(starts) - 1}",
+                      indexes=unknown)  # fmt: skip
+    sessions = []
+    for index, start in enumerate(starts):
+        if (accepted := chosen.get(index)) is None:
+            sessions.append(Session(index, start))
+        else:
+            sessions.append(Session(index, as_utc(accepted.starts_at), accepted.clinician_id,
+                                    accepted.room_id))  # fmt: skip
+    return sessions
 
 
 def _reach(kind: AppointmentType) -> timedelta:
     """How long one session keeps something busy, buffers included."""
     minutes = max(kind.clinician_minutes, kind.room_minutes, kind.start_window_minutes)
     return timedelta(minutes=minutes + kind.buffer_before_minutes + kind.buffer_after_minutes)
-
-
-def _place_all(
-    ctx: Context, kind: AppointmentType, location: Location, starts: list[datetime],
-    data: SeriesIn, gap: int,
-) -> tuple[list[Placement], list[dict[str, Any]]]:  # fmt: skip
-    """Place every session, keeping the first session's clinician and chair when they fit."""
-    clinician, room = data.clinician_id, data.room_id
-    spots: list[Placement] = []
-    conflicts: list[dict[str, Any]] = []
-    for index, start in enumerate(starts):
-        spot, reason = _try(ctx, kind, location, start, clinician, room)
-        if spot is None:
-            others = [s for i, s in enumerate(starts) if i != index]
-            alternatives = _nearest(ctx, kind, location, start, clinician, others, gap)
-            conflicts.append({"index": index, "starts_at": start.isoformat(), "reason": reason,
-                              "alternatives": alternatives})  # fmt: skip
-            continue
-        clinician, room = clinician or spot.clinician_id, room or spot.room_id
-        spots.append(spot)
-    return spots, conflicts
-
-
-def _try(
-    ctx: Context, kind: AppointmentType, location: Location, start: datetime,
-    clinician: uuid.UUID | None, room: uuid.UUID | None,
-) -> tuple[Placement | None, str]:  # fmt: skip
-    """The preferred clinician and chair, then any chair, then anyone, in that order."""
-    reason = "slot_taken"
-    for want_clinician, want_room in ((clinician, room), (clinician, None), (None, None)):
-        try:
-            spot = place(ctx, kind=kind, location=location, starts_at=start,
-                         clinician_id=want_clinician, room_id=want_room, staff=True)  # fmt: skip
-        except DomainError as exc:
-            reason = exc.code
-            continue
-        return spot, ""
-    return None, reason
-
-
-def _nearest(
-    ctx: Context, kind: AppointmentType, location: Location, start: datetime,
-    clinician: uuid.UUID | None, others: list[datetime], gap: int,
-) -> list[dict[str, Any]]:  # fmt: skip
-    """Free starts within a day either side that keep the series' spacing, nearest first."""
-    day = local_day(start, location.timezone)
-    query = load_query(ctx, location=location, kind=kind, first_day=day - timedelta(days=1),
-                       last_day=day + timedelta(days=1), staff=True)  # fmt: skip
-    slots = [s for s in av.find_slots(query) if protocols.keeps_spacing(s.starts_at, others, gap)]
-    slots.sort(key=lambda s: (abs(s.starts_at - start), s.clinician_id != clinician))
-    return [
-        {"starts_at": s.starts_at.isoformat(), "clinician_id": str(s.clinician_id),
-         "room_id": str(s.room_id) if s.room_id else None}
-        for s in slots[:ALTERNATIVES]
-    ]  # fmt: skip
 
 
 def check_spacing(ctx: Context, *, appointment: Appointment, new_start: datetime) -> None:

@@ -11,31 +11,9 @@ from fastapi.testclient import TestClient
 
 from core.clock import FrozenClock
 from tests.booking.api.conftest import MONDAY_9, Clinic, book, patient_details
+from tests.booking.api.series_helpers import ESCORT, ready_patient, request_series
 from tests.conftest import SignedIn
 from tests.factories import make_patient
-
-ESCORT = {"name": "Pat Rivera", "phone": "617-555-0199"}
-
-
-def _ready_patient(client: TestClient, desk: SignedIn, clinician: SignedIn) -> Any:
-    patient = make_patient(client, desk.headers)
-    for gate in ("consult_completed", "consent_signed"):
-        response = client.post(f"/api/v1/patients/{patient['id']}/gates", json={"gate": gate},
-                               headers=clinician.headers)  # fmt: skip
-        assert response.status_code == 200
-    return patient
-
-
-def _series(client: TestClient, clinic: Clinic, desk: SignedIn, patient_id: str,
-            **extra: Any) -> Any:  # fmt: skip
-    body = {
-        "protocol": "iv_induction",
-        "appointment_type_id": clinic.infusion["id"],
-        "patient_id": patient_id,
-        "first_starts_at": MONDAY_9,
-        "escort": ESCORT,
-    } | extra
-    return client.post("/api/v1/series", json=body, headers=desk.headers)  # fmt: skip
 
 
 def _starts(series: Any) -> list[datetime]:
@@ -45,8 +23,8 @@ def _starts(series: Any) -> list[datetime]:
 def test_an_iv_induction_books_six_sessions_with_the_same_clinician_and_chair(
     client: TestClient, clinic: Clinic, front_desk: SignedIn, clinician_login: SignedIn
 ) -> None:
-    patient = _ready_patient(client, front_desk, clinician_login)
-    response = _series(client, clinic, front_desk, patient["id"])
+    patient = ready_patient(client, front_desk, clinician_login)
+    response = request_series(client, clinic, front_desk, patient["id"])
     assert response.status_code == 201, response.text
     series = response.json()
     days = [s.date().isoformat() for s in _starts(series)]
@@ -63,13 +41,13 @@ def test_a_series_that_does_not_fit_books_nothing_and_proposes_alternatives(
 ) -> None:
     # Both chairs are taken on Friday 4 December at 09:00.
     for n, clinician in enumerate(clinic.clinicians):
-        other = _ready_patient(client, front_desk, clinician_login)
+        other = ready_patient(client, front_desk, clinician_login)
         body = {"appointment_type_id": clinic.infusion["id"], "patient_id": other["id"],
                 "starts_at": "2026-12-04T09:00:00-05:00", "clinician_id": clinician["id"],
                 "escort": ESCORT}  # fmt: skip
         assert book(client, body, front_desk.headers).status_code == 201, n
-    patient = _ready_patient(client, front_desk, clinician_login)
-    response = _series(client, clinic, front_desk, patient["id"])
+    patient = ready_patient(client, front_desk, clinician_login)
+    response = request_series(client, clinic, front_desk, patient["id"])
     assert response.status_code == 409
     problem = response.json()
     assert problem["code"] == "series_conflict"
@@ -88,10 +66,10 @@ def test_a_series_that_does_not_fit_books_nothing_and_proposes_alternatives(
 def test_custom_series_must_keep_the_spacing(
     client: TestClient, clinic: Clinic, front_desk: SignedIn, clinician_login: SignedIn
 ) -> None:
-    patient = _ready_patient(client, front_desk, clinician_login)
+    patient = ready_patient(client, front_desk, clinician_login)
     starts = ["2026-11-30T09:00:00-05:00", "2026-12-01T09:00:00-05:00"]
-    response = _series(client, clinic, front_desk, patient["id"], protocol="custom",
-                       first_starts_at=None, starts=starts)  # fmt: skip
+    response = request_series(client, clinic, front_desk, patient["id"], protocol="custom",
+                               first_starts_at=None, starts=starts)  # fmt: skip
     assert response.status_code == 422
     assert response.json()["code"] == "series_spacing"
 
@@ -99,13 +77,15 @@ def test_custom_series_must_keep_the_spacing(
 def test_custom_series_sessions_cannot_overlap_each_other(
     client: TestClient, clinic: Clinic, front_desk: SignedIn, clinician_login: SignedIn
 ) -> None:
-    patient = _ready_patient(client, front_desk, clinician_login)
+    patient = ready_patient(client, front_desk, clinician_login)
     for starts in (
         ["2026-11-30T09:00:00-05:00", "2026-11-30T10:00:00-05:00"],  # 120-min chair sessions
         ["2026-11-30T09:00:00-05:00", "2026-11-30T09:00:00-05:00"],
     ):
-        response = _series(client, clinic, front_desk, patient["id"], protocol="custom",
-                           first_starts_at=None, starts=starts, min_gap_hours=0)  # fmt: skip
+        response = request_series(
+            client, clinic, front_desk, patient["id"], protocol="custom", first_starts_at=None,
+            starts=starts, min_gap_hours=0,
+        )  # fmt: skip
         assert response.status_code == 422, response.text
         assert response.json()["code"] == "series_overlap"
     mine = client.get("/api/v1/appointments", params={"patient_id": patient["id"]},
@@ -116,8 +96,8 @@ def test_custom_series_sessions_cannot_overlap_each_other(
 def test_moving_one_session_checks_the_spacing_again(
     client: TestClient, clinic: Clinic, front_desk: SignedIn, clinician_login: SignedIn
 ) -> None:
-    patient = _ready_patient(client, front_desk, clinician_login)
-    series = _series(client, clinic, front_desk, patient["id"]).json()
+    patient = ready_patient(client, front_desk, clinician_login)
+    series = request_series(client, clinic, front_desk, patient["id"]).json()
     last = series["appointments"][-1]  # Friday 11 December; Wednesday 9th comes before
     too_close = client.post(f"/api/v1/appointments/{last['id']}/reschedule",
                             json={"starts_at": "2026-12-10T09:00:00-05:00"},
@@ -133,8 +113,10 @@ def test_moving_one_session_checks_the_spacing_again(
 def test_the_esketamine_induction_is_twice_weekly_then_weekly(
     client: TestClient, clinic: Clinic, front_desk: SignedIn, clinician_login: SignedIn
 ) -> None:
-    patient = _ready_patient(client, front_desk, clinician_login)
-    response = _series(client, clinic, front_desk, patient["id"], protocol="esketamine_induction")
+    patient = ready_patient(client, front_desk, clinician_login)
+    response = request_series(
+        client, clinic, front_desk, patient["id"], protocol="esketamine_induction"
+    )
     assert response.status_code == 201, response.text
     starts = _starts(response.json())
     assert len(starts) == 12
