@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
 
+class Change(enum.StrEnum):
+    """What just happened to the appointment (the policy plans from it)."""
+
+    BOOKED = "booked"
+    RESCHEDULED = "rescheduled"
+    CANCELLED = "cancelled"
+    CHECKED_IN = "checked_in"
+    COMPLETED = "completed"
+    NO_SHOW = "no_show"
+    CORRECTED = "corrected"  # a check-in, discharge or no-show undone: back to ``status``
+
+
 @dataclass(frozen=True)
 class AppointmentFacts:
     appointment_id: uuid.UUID
-    change: str  # booked | rescheduled | cancelled | checked_in | completed | no_show
+    change: Change
     status: str
     kind: str  # consult | follow_up | iv_infusion | esketamine
     starts_at: datetime

@@ -24,7 +24,9 @@ from booking.schemas.appointments import (
     PatientAppointmentOut,
     PatientBookedOut,
     RescheduleIn,
+    RescheduleOut,
     SlotOut,
+    UndoIn,
 )
 from booking.schemas.fields import CalendarDate, TimeZoneName
 from booking.services import appointments, changes, idempotency, listing
@@ -141,10 +143,14 @@ def get_appointment(appointment_id: uuid.UUID, ctx: AnyStaff) -> Appointment:
     return changes.load(ctx, appointment_id)
 
 
-@router.post("/appointments/{appointment_id}/reschedule", response_model=AppointmentOut)
-def reschedule(appointment_id: uuid.UUID, body: RescheduleIn, ctx: FrontDesk) -> Appointment:
-    appointment = changes.load(ctx, appointment_id)
-    return changes.reschedule(ctx, appointment=appointment, data=body, staff=True)
+@router.post("/appointments/{appointment_id}/reschedule", response_model=RescheduleOut)
+def reschedule(appointment_id: uuid.UUID, body: RescheduleIn, ctx: FrontDesk) -> RescheduleOut:
+    """Same clinician and chair unless given; ``room_changed`` says the chair was busy."""
+    moved = changes.move(ctx, appointment=changes.load(ctx, appointment_id), data=body, staff=True)
+    view = AppointmentOut.model_validate(moved.appointment).model_dump()
+    return RescheduleOut(
+        **view, room_changed=moved.room_changed, previous_room_id=moved.previous_room_id
+    )
 
 
 @router.post("/appointments/{appointment_id}/cancel", response_model=AppointmentOut)
@@ -172,3 +178,10 @@ def complete(
 @router.post("/appointments/{appointment_id}/no-show", response_model=AppointmentOut)
 def no_show(appointment_id: uuid.UUID, ctx: FrontDesk) -> Appointment:
     return changes.no_show(ctx, appointment=changes.load(ctx, appointment_id))
+
+
+@router.post("/appointments/{appointment_id}/undo", response_model=AppointmentOut)
+def undo(appointment_id: uuid.UUID, body: UndoIn, ctx: FrontDesk) -> Appointment:
+    """Undo a check-in, discharge or no-show recorded by mistake, until the end of the day
+    after the appointment's day at its location (409 ``correction_window_closed``)."""
+    return changes.undo(ctx, appointment=changes.load(ctx, appointment_id), reason=body.reason)

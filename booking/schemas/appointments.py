@@ -136,6 +136,13 @@ class RescheduleIn(Schema):
     room_id: uuid.UUID | None = None
 
 
+class RescheduleOut(AppointmentOut):
+    """The moved appointment; it keeps its chair unless that chair is busy at the new time."""
+
+    room_changed: bool = Field(description="the chair (room) is not the one it had")
+    previous_room_id: uuid.UUID | None
+
+
 class PatientCancelIn(Schema):
     reason: str = Field(default="", max_length=500)
 
@@ -151,6 +158,10 @@ class CompleteIn(Schema):
     discharged_at: UtcDatetime | None = Field(
         default=None, description="the real discharge time; defaults to now"
     )
+
+
+class UndoIn(Schema):
+    reason: str = Field(min_length=3, max_length=500, description="why it was a mistake")
 
 
 class SessionOverride(Schema):

@@ -20,7 +20,7 @@ from booking.services.placement import place
 from booking.services.slots import require_location
 from core.errors import DomainError, Forbidden, Invalid, NotFound, Unauthenticated
 from core.tokens import hash_token, new_token
-from scheduler.facts import AppointmentFacts
+from scheduler.facts import AppointmentFacts, Change
 from scheduler.planning import plan
 
 HOLD_MINUTES = 10
@@ -106,7 +106,7 @@ def create_appointment(
             ctx, action="appointment.gate_override", entity=appointment, reason=override_reason,
             patient_id=patient.id, appointment_id=appointment.id,
         )  # fmt: skip
-    plan(ctx.session, facts_of(appointment, kind, location, change="booked"))
+    plan(ctx.session, facts_of(appointment, kind, location, change=Change.BOOKED))
     return Booked(appointment=appointment, manage_token=token)
 
 
@@ -224,7 +224,7 @@ def check_gates(
 
 
 def facts_of(
-    appointment: Appointment, kind: AppointmentType, location: Location, *, change: str
+    appointment: Appointment, kind: AppointmentType, location: Location, *, change: Change
 ) -> AppointmentFacts:
     return AppointmentFacts(
         appointment_id=appointment.id, change=change, status=appointment.status.value,

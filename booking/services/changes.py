@@ -1,4 +1,5 @@
-"""What happens to a booked appointment: reschedule, cancel, check in, complete, no-show.
+"""What happens to a booked appointment: reschedule, cancel, check in, complete, no-show,
+and the undoing of a check-in, discharge or no-show recorded by mistake.
 
 Each change checks the lifecycle, bumps the sequence (calendars see the new version),
 writes its audit event and re-plans the notices, in the caller's transaction.
@@ -7,6 +8,7 @@ writes its audit event and re-plans the notices, in the caller's transaction.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,24 +19,29 @@ from booking.services import occupancy, waitlist
 from booking.services.appointments import facts_of
 from booking.services.audit import update_audited
 from booking.services.context import Context
-from booking.services.placement import place
+from booking.services.placement import candidates
 from booking.services.series import check_spacing
 from core.clock import as_utc
 from core.errors import Conflict, Invalid
+from scheduler.facts import Change
 from scheduler.planning import plan
 
 S = AppointmentStatus
 
 
-def _touch(ctx: Context, appointment: Appointment, changes: dict[str, object], action: str) -> None:
+def _touch(
+    ctx: Context, appointment: Appointment, changes: dict[str, object], change: Change,
+    action: str, reason: str | None = None,
+) -> None:  # fmt: skip
+    """Bump the sequence, audit ``action`` and tell the scheduler ``change``."""
     changes |= {"sequence": appointment.sequence + 1, "updated_at": ctx.now}
     update_audited(
-        ctx, appointment, changes, action=action,
+        ctx, appointment, changes, action=action, reason=reason,
         patient_id=appointment.patient_id, appointment_id=appointment.id,
     )  # fmt: skip
     kind = ctx.get(AppointmentType, appointment.appointment_type_id, "appointment type")
     location = ctx.get(Location, appointment.location_id, "location")
-    plan(ctx.session, facts_of(appointment, kind, location, change=action.split(".")[-1]))
+    plan(ctx.session, facts_of(appointment, kind, location, change=change))
 
 
 def _require(appointment: Appointment, target: S) -> None:
@@ -45,9 +52,26 @@ def _require(appointment: Appointment, target: S) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Moved:
+    """A rescheduled appointment and the chair it had, so the answer can say it changed."""
+
+    appointment: Appointment
+    previous_room_id: uuid.UUID | None
+
+    @property
+    def room_changed(self) -> bool:
+        return self.appointment.room_id != self.previous_room_id
+
+
 def reschedule(
     ctx: Context, *, appointment: Appointment, data: RescheduleIn, staff: bool
 ) -> Appointment:
+    return move(ctx, appointment=appointment, data=data, staff=staff).appointment
+
+
+def move(ctx: Context, *, appointment: Appointment, data: RescheduleIn, staff: bool) -> Moved:
+    """Same clinician and chair by default; another chair only when that one is busy."""
     if appointment.status not in lifecycle.RESCHEDULABLE:
         raise Conflict(
             "invalid_transition", f"a {appointment.status.value} appointment cannot move"
@@ -58,11 +82,8 @@ def reschedule(
     location = ctx.get(Location, appointment.location_id, "location")
     check_spacing(ctx, appointment=appointment, new_start=as_utc(data.starts_at))
     freed = waitlist.FreedSlot.of(appointment)
-    spot = place(
-        ctx, kind=kind, location=location, starts_at=data.starts_at,
-        clinician_id=data.clinician_id or appointment.clinician_id,  # same clinician by default
-        room_id=data.room_id, staff=staff, ignore_appointment=appointment.id,
-    )  # fmt: skip
+    previous_room = appointment.room_id
+    spot = _new_spot(ctx, appointment, data, kind=kind, location=location, staff=staff)
     occupancy.release(ctx, appointment_id=appointment.id)
     occupancy.claim(ctx, occupancy.rows_for(kind, spot, appointment_id=appointment.id))
     changes: dict[str, object] = {
@@ -72,9 +93,25 @@ def reschedule(
         "room_id": spot.room_id,
     }
     changes["manage_token_expires_at"] = changes["ends_at"] + timedelta(days=7)  # type: ignore[operator]
-    _touch(ctx, appointment, changes, "appointment.reschedule")
+    _touch(ctx, appointment, changes, Change.RESCHEDULED, "appointment.reschedule")
     waitlist.match_freed(ctx, freed=freed, kind=kind, location=location)
-    return appointment
+    return Moved(appointment, previous_room)
+
+
+def _new_spot(
+    ctx: Context, appointment: Appointment, data: RescheduleIn, *, kind: AppointmentType,
+    location: Location, staff: bool,
+) -> occupancy.Placement:  # fmt: skip
+    """The clinician and chair asked for, else the appointment's own where they are free."""
+    found = candidates(
+        ctx, kind=kind, location=location, starts_at=data.starts_at,
+        clinician_id=data.clinician_id or appointment.clinician_id, room_id=data.room_id,
+        staff=staff, ignore_appointment=appointment.id,
+    )  # fmt: skip
+    if not found.fitting:
+        raise found.error()
+    same_room = [spot for spot in found.fitting if spot.room_id == appointment.room_id]
+    return (same_room or found.fitting)[0]
 
 
 def _patient_may_move(ctx: Context, appointment: Appointment, kind: AppointmentType) -> None:
@@ -106,7 +143,7 @@ def cancel(
         "status": S.CANCELLED, "cancelled_at": ctx.now, "late_cancel": late,
         "cancel_reason": reason or None,
     }  # fmt: skip
-    _touch(ctx, appointment, changes, "appointment.cancel")
+    _touch(ctx, appointment, changes, Change.CANCELLED, "appointment.cancel")
     location = ctx.get(Location, appointment.location_id, "location")
     waitlist.match_freed(
         ctx, freed=waitlist.FreedSlot.of(appointment), kind=kind, location=location
@@ -123,9 +160,8 @@ def check_in(ctx: Context, *, appointment: Appointment) -> Appointment:
     zone = ZoneInfo(ctx.get(Location, appointment.location_id, "location").timezone)
     if ctx.now.astimezone(zone).date() > appointment.starts_at.astimezone(zone).date():
         raise Invalid("too_late", "check-in closes at the end of the appointment's day")
-    _touch(
-        ctx, appointment, {"status": S.CHECKED_IN, "checked_in_at": ctx.now}, "appointment.check_in"
-    )
+    changes = {"status": S.CHECKED_IN, "checked_in_at": ctx.now}
+    _touch(ctx, appointment, changes, Change.CHECKED_IN, "appointment.check_in")
     return appointment
 
 
@@ -140,7 +176,8 @@ def complete(
             "invalid_discharge_time",
             "discharge must be after the start and check-in, and not in the future",
         )
-    _touch(ctx, appointment, {"status": S.COMPLETED, "completed_at": at}, "appointment.complete")
+    changes = {"status": S.COMPLETED, "completed_at": at}
+    _touch(ctx, appointment, changes, Change.COMPLETED, "appointment.complete")
     return appointment
 
 
@@ -149,8 +186,42 @@ def no_show(ctx: Context, *, appointment: Appointment) -> Appointment:
     if ctx.now < appointment.starts_at:
         raise Invalid("too_early", "a patient can only miss an appointment once it has started")
     occupancy.release(ctx, appointment_id=appointment.id)
-    _touch(ctx, appointment, {"status": S.NO_SHOW}, "appointment.no_show")
+    _touch(ctx, appointment, {"status": S.NO_SHOW}, Change.NO_SHOW, "appointment.no_show")
     return appointment
+
+
+def undo(ctx: Context, *, appointment: Appointment, reason: str) -> Appointment:
+    """Put back the status before a check-in, discharge or no-show recorded by mistake
+    (audited with ``reason``); a no-show's slot is claimed again, if still free."""
+    correction = lifecycle.CORRECTIONS.get(appointment.status)
+    if correction is None:
+        raise Conflict(
+            "invalid_transition", f"a {appointment.status.value} appointment has nothing to undo"
+        )
+    location = ctx.get(Location, appointment.location_id, "location")
+    if not lifecycle.correction_open(appointment.starts_at, ctx.now, ZoneInfo(location.timezone)):
+        raise Conflict(
+            "correction_window_closed",
+            "corrections close at the end of the day after the appointment",
+        )
+    previous, recorded = correction
+    if previous in lifecycle.OCCUPYING and appointment.status not in lifecycle.OCCUPYING:
+        _reclaim(ctx, appointment)
+    changes: dict[str, object] = {"status": previous} | ({recorded: None} if recorded else {})
+    _touch(ctx, appointment, changes, Change.CORRECTED, "appointment.undo", reason=reason)
+    return appointment
+
+
+def _reclaim(ctx: Context, appointment: Appointment) -> None:
+    """The occupancy a no-show released, back, unless the slot was booked again meanwhile."""
+    kind = ctx.get(AppointmentType, appointment.appointment_type_id, "appointment type")
+    spot = occupancy.Placement(appointment.starts_at, appointment.clinician_id, appointment.room_id)
+    try:
+        occupancy.claim(ctx, occupancy.rows_for(kind, spot, appointment_id=appointment.id))
+    except Conflict as exc:
+        raise Conflict(
+            "slot_taken", "the slot was booked again since; move or cancel the appointment"
+        ) from exc
 
 
 def load(ctx: Context, appointment_id: uuid.UUID) -> Appointment:
