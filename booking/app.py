@@ -41,9 +41,9 @@ PUBLIC_ROUTES = frozenset(
         ("GET", "/api/v1/availability"),
         ("POST", "/api/v1/holds"),
         ("POST", "/api/v1/appointments"),
-        ("GET", "/api/v1/manage/{token}"),
-        ("POST", "/api/v1/manage/{token}/reschedule"),
-        ("POST", "/api/v1/manage/{token}/cancel"),
+        ("GET", "/api/v1/manage/{token:path}"),
+        ("POST", "/api/v1/manage/{token:path}/reschedule"),
+        ("POST", "/api/v1/manage/{token:path}/cancel"),
     }
 )
 

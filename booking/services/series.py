@@ -12,10 +12,11 @@ from sqlalchemy import select
 
 from booking import availability as av
 from booking import series as protocols
+from booking.gates import check_gates
 from booking.lifecycle import OCCUPYING
 from booking.models import Appointment, AppointmentType, Location, Patient, Series
 from booking.schemas.appointments import SeriesIn
-from booking.services.appointments import bookable_type, check_gates, create_appointment
+from booking.services.appointments import Booked, bookable_type, create_appointment
 from booking.services.audit import record_create
 from booking.services.context import Context
 from booking.services.occupancy import Placement
@@ -38,7 +39,7 @@ def _starts(data: SeriesIn, zone: ZoneInfo) -> tuple[str, list[datetime], int]:
     return protocol.name, protocols.proposed_starts(protocol, data.first_starts_at, zone, gap), gap
 
 
-def book_series(ctx: Context, *, data: SeriesIn) -> tuple[Series, list[Appointment]]:
+def book_series(ctx: Context, *, data: SeriesIn) -> tuple[Series, list[Booked]]:
     kind = bookable_type(ctx, data.appointment_type_id, staff=True)
     location = require_location(ctx, data.location_id)
     patient = ctx.get(Patient, data.patient_id, "patient")
@@ -64,7 +65,7 @@ def book_series(ctx: Context, *, data: SeriesIn) -> tuple[Series, list[Appointme
         create_appointment(
             ctx, kind=kind, location=location, patient=patient, spot=spot, escort=data.escort,
             override_reason=override, booked_by="staff", series_id=series.id,
-        ).appointment
+        )
         for spot in spots
     ]  # fmt: skip
     return series, booked
