@@ -42,8 +42,9 @@ def test_the_view_names_the_visit_the_place_the_clinician_and_local_times(
     seen = expect_ok(client.get(f"/api/v1/manage/{booked['manage_token']}"))
     index = [c["id"] for c in clinic.clinicians].index(booked["appointment"]["clinician_id"])
     assert seen["clinic"] == "Clinic"
-    assert seen["location"] == {"name": clinic.location["name"], "address": "1 Main Street",
-                                "phone": "+16175550100", "timezone": "America/New_York"}  # fmt: skip
+    place = {"name": clinic.location["name"], "address": "1 Main Street",
+             "phone": "+16175550100", "timezone": "America/New_York"}  # fmt: skip
+    assert seen["location"] == place
     assert seen["visit"]["name"] == "Consultation"
     assert seen["visit"]["description"] == "A first conversation with a clinician."
     assert seen["visit"]["preparation"] == PREPARATION
@@ -106,8 +107,12 @@ def test_a_treatment_shows_its_fasting_times_and_who_moves_it(
     for gate in ("consult_completed", "consent_signed"):
         client.post(f"/api/v1/patients/{patient['id']}/gates", json={"gate": gate},
                     headers=clinician_login.headers)  # fmt: skip
-    body = {"appointment_type_id": clinic.infusion["id"], "starts_at": MONDAY_9,
-            "patient_id": patient["id"], "escort": {"name": "Pat Rivera", "phone": "617-555-0199"}}
+    body = {
+        "appointment_type_id": clinic.infusion["id"],
+        "starts_at": MONDAY_9,
+        "patient_id": patient["id"],
+        "escort": {"name": "Pat Rivera", "phone": "617-555-0199"},
+    }
     booked = expect_ok(book(client, body, front_desk.headers), 201)  # fmt: skip
     seen = expect_ok(client.get(f"/api/v1/manage/{booked['manage_token']}"))
     assert seen["visit"]["name"] == "Clinic session"
