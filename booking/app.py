@@ -14,9 +14,11 @@ from booking.api import (
     appointments,
     audit,
     auth,
+    clinic,
     clinicians,
     locations,
     manage,
+    manage_links,
     patients,
     problems,
     redaction,
@@ -41,9 +43,10 @@ PUBLIC_ROUTES = frozenset(
         ("GET", "/api/v1/availability"),
         ("POST", "/api/v1/holds"),
         ("POST", "/api/v1/appointments"),
-        ("GET", "/api/v1/manage/{token}"),
-        ("POST", "/api/v1/manage/{token}/reschedule"),
-        ("POST", "/api/v1/manage/{token}/cancel"),
+        ("GET", "/api/v1/manage/{token:path}"),
+        ("POST", "/api/v1/manage/{token:path}/reschedule"),
+        ("POST", "/api/v1/manage/{token:path}/cancel"),
+        ("GET", "/api/v1/clinic"),
     }
 )
 
@@ -60,6 +63,8 @@ ROUTERS = (
     appointments.router,
     manage.router,
     series.router,
+    manage_links.router,
+    clinic.router,
 )
 
 
