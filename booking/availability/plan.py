@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate
 from uuid import UUID
@@ -74,8 +74,19 @@ class Hours:
     weekly: dict[tuple[UUID, int], list[WeeklyHours]]
     overrides: dict[tuple[UUID, date], list[DayOverride]]
 
+    # Checking many bookings asks for the same days again; computed once each.
+    _memo: dict[tuple[UUID, date], list[tuple[int, int]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
     def intervals(self, clinician: UUID, day: date) -> list[tuple[int, int]]:
         """The clinician's working intervals on one local date, as instants."""
+        known = self._memo.get((clinician, day))
+        if known is None:
+            known = self._memo[clinician, day] = self._intervals(clinician, day)
+        return known
+
+    def _intervals(self, clinician: UUID, day: date) -> list[tuple[int, int]]:
         overrides = self.overrides.get((clinician, day))
         if overrides is not None:
             bounds = [
