@@ -90,6 +90,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         http="httptools",  # h11 with several workers stalls keep-alive requests (DESIGN.md)
         loop="uvloop",
         log_level=args.log_level,
+        # The client's address is the socket peer unless CLINIC_TRUSTED_PROXIES says
+        # otherwise; uvicorn's own X-Forwarded-For handling would believe loopback.
+        proxy_headers=False,
     )
     return 0
 

@@ -41,3 +41,10 @@ class Unauthenticated(DomainError):
 class Forbidden(DomainError):
     def __init__(self, message: str = "your role may not do this") -> None:
         super().__init__("forbidden", message, 403)
+
+
+class TooManyRequests(DomainError):
+    """Slow down; ``retry_after`` (whole seconds) is also sent as the Retry-After header."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__("too_many_requests", message, 429, retry_after=max(1, retry_after))

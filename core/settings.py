@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from functools import lru_cache
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from limits import parse_many
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -36,6 +39,29 @@ class Settings(BaseSettings):
     session_ttl_hours: int = Field(default=12, ge=1, le=24 * 30)
     default_phone_region: str = "US"
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
+
+    # Anonymous booking limits (staff are never limited). Rates use the `limits` notation.
+    max_live_holds_per_client: int = Field(default=3, ge=1)
+    booking_rate_per_client: str = "10/minute"
+    booking_rate_per_patient: str = "5/minute"
+    rate_limit_storage: str = "memory://"  # per process; redis://… shares it between them
+    # Proxies whose X-Forwarded-For is believed: addresses or CIDRs, comma-separated.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    @field_validator("booking_rate_per_client", "booking_rate_per_patient")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        parse_many(value)  # raises ValueError on a malformed rate
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _networks(cls, value: object) -> list[str]:
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list):
+            raise ValueError("give addresses or networks, comma-separated")
+        names = [str(item).strip() for item in items]
+        return [str(ipaddress.ip_network(name, strict=False)) for name in names if name]
 
 
 @lru_cache(maxsize=1)

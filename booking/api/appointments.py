@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from booking import availability as av
 from booking.api.deps import AnyStaff, AppSettings, Caller, ClinicalStaff, FrontDesk
+from booking.api.throttle import BOOKING_LIMITS, HOLD_LIMITS
 from booking.models import Appointment, AppointmentStatus, Hold
 from booking.schemas.appointments import (
     AppointmentOut,
@@ -74,12 +75,17 @@ def _slot(slot: av.Slot, zone: ZoneInfo) -> SlotOut:
     )  # fmt: skip
 
 
-@router.post("/holds", response_model=HoldOut, status_code=201)
+@router.post("/holds", response_model=HoldOut, status_code=201, dependencies=[HOLD_LIMITS])
 def create_hold(body: HoldIn, ctx: Caller) -> Hold:
     return appointments.create_hold(ctx, data=body, staff=ctx.staff is not None)
 
 
-@router.post("/appointments", response_model=BookedOut | PatientBookedOut, status_code=201)
+@router.post(
+    "/appointments",
+    response_model=BookedOut | PatientBookedOut,
+    status_code=201,
+    dependencies=[BOOKING_LIMITS],
+)
 def book(
     body: BookingIn,
     ctx: Caller,

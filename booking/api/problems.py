@@ -35,7 +35,10 @@ def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
 
 
 def domain_problem(exc: DomainError) -> JSONResponse:
-    return problem(exc.status, exc.code, exc.message, **exc.extra)
+    response = problem(exc.status, exc.code, exc.message, **exc.extra)
+    if (wait := exc.extra.get("retry_after")) is not None:
+        response.headers["Retry-After"] = str(wait)
+    return response
 
 
 def _readable(error: dict[str, Any]) -> dict[str, Any]:

@@ -80,6 +80,7 @@ class Hold(IdMixin, Base):
     """A slot kept for a few minutes while a patient fills in the form."""
 
     __tablename__ = "holds"
+    __table_args__ = (Index(None, "client_key", "expires_at"),)
 
     appointment_type_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("appointment_types.id"))
     location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("locations.id"))
@@ -89,6 +90,8 @@ class Hold(IdMixin, Base):
     ends_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
     created_at: Mapped[datetime]
+    # A keyed hash of the anonymous client's address (NULL for staff), to count live holds.
+    client_key: Mapped[str | None] = mapped_column(String(64))
 
 
 class Occupancy(IdMixin, Base):

@@ -1,0 +1,56 @@
+"""Dependencies that limit anonymous holds and bookings (see services/throttle.py); a
+caller with a valid staff token passes untouched. Attached to the routes in their
+decorators, so the routes themselves stay as they are."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+from fastapi import Depends, Request
+
+from booking.api.deps import AppSettings, Caller
+from booking.schemas.appointments import BookingIn
+from booking.services import throttle
+
+_creating = threading.Lock()
+
+
+def _throttle(request: Request, settings: AppSettings) -> throttle.Throttle:
+    state = request.app.state
+    with _creating:  # one per app: its counters are shared by every request
+        if getattr(state, "throttle", None) is None:
+            state.throttle = throttle.Throttle.from_settings(settings)
+    found: throttle.Throttle = state.throttle
+    return found
+
+
+def _client_key(request: Request, limits: throttle.Throttle) -> str:
+    peer = request.client.host if request.client else None
+    forwarded = ",".join(request.headers.getlist("x-forwarded-for")) or None
+    return limits.key(f"client:{throttle.client_address(peer, forwarded, limits.trusted)}")
+
+
+def _hold_limits(request: Request, ctx: Caller, settings: AppSettings) -> Iterator[None]:
+    if ctx.staff is not None:
+        yield
+        return
+    limits = _throttle(request, settings)
+    client_key = _client_key(request, limits)
+    limits.attempt(client_key=client_key)
+    throttle.ensure_hold_room(ctx, client_key=client_key, limit=limits.max_live_holds)
+    with throttle.holds_kept_for(ctx, client_key=client_key):
+        yield
+
+
+def _booking_limits(request: Request, body: BookingIn, ctx: Caller, settings: AppSettings) -> None:
+    # ``body`` is the route's own body (same name and type: FastAPI reads it once).
+    if ctx.staff is None:
+        limits = _throttle(request, settings)
+        limits.attempt(client_key=_client_key(request, limits),
+                       contacts=throttle.patient_contacts(body))  # fmt: skip
+
+
+# scope="function": set up after, and torn down before, the request's session.
+HOLD_LIMITS = Depends(_hold_limits, scope="function")
+BOOKING_LIMITS = Depends(_booking_limits)
