@@ -29,9 +29,9 @@ def _database() -> Database:
 
 def cmd_db_upgrade(_args: argparse.Namespace) -> int:
     database = _database()
-    migrations.upgrade(database.engine)
+    done = migrations.upgrade(database.engine)
     database.dispose()
-    print("database is at the latest schema")
+    print(done.describe())
     return 0
 
 

@@ -7,9 +7,11 @@ from collections.abc import Iterator
 
 import httpx2 as httpx
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import func, select
 
 from booking.models import AppointmentType, Clinician, Location, Patient, Room, StaffUser
+from core import migrations
 from core.db import Database
 from tests.conftest import PASSWORD
 from tests.servers import clinic, serving
@@ -87,3 +89,17 @@ def test_serve_answers_health_docs_and_a_demo_login(served_demo: tuple[str, str]
     )
     names = {t["public_name"] for t in types.json()}
     assert names == {"Consultation", "Follow-up visit", "Clinic session"}
+
+
+def test_db_upgrade_says_from_which_revision_to_which(db_url: str) -> None:
+    script = ScriptDirectory.from_config(migrations.alembic_config())
+    head, first = script.get_current_head(), script.get_base()
+    fresh = clinic(db_url, "db", "upgrade")
+    assert fresh.returncode == 0, fresh.stderr
+    assert fresh.stdout.strip() == f"upgraded the database from empty to {head}"
+    assert clinic(db_url, "db", "upgrade").stdout.strip() == f"the database is already at {head}"
+    database = Database.from_url(db_url)
+    migrations.downgrade(database.engine, first)
+    database.dispose()
+    partial = clinic(db_url, "db", "upgrade")
+    assert partial.stdout.strip() == f"upgraded the database from {first} to {head}"
