@@ -103,3 +103,23 @@ def test_db_upgrade_says_from_which_revision_to_which(db_url: str) -> None:
     database.dispose()
     partial = clinic(db_url, "db", "upgrade")
     assert partial.stdout.strip() == f"upgraded the database from {first} to {head}"
+
+
+def _demo_admin(demo_output: str) -> dict[str, str]:
+    match = re.search(r"admin\s+(\S+@demo\.clinic\.example)\s+(\S+)", demo_output)
+    assert match is not None
+    return {"email": match[1], "password": match[2]}
+
+
+def test_rerunning_demo_ends_the_sessions_of_the_old_passwords(
+    served_demo: tuple[str, str], db_url: str
+) -> None:
+    base, first_output = served_demo
+    login = httpx.post(f"{base}/api/v1/auth/login", json=_demo_admin(first_output))
+    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    assert httpx.get(f"{base}/api/v1/auth/me", headers=headers).status_code == 200
+    again = clinic(db_url, "demo")
+    assert again.returncode == 0, again.stderr
+    assert httpx.get(f"{base}/api/v1/auth/me", headers=headers).status_code == 401
+    fresh = httpx.post(f"{base}/api/v1/auth/login", json=_demo_admin(again.stdout))
+    assert fresh.status_code == 200
