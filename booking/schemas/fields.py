@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -55,8 +56,18 @@ def _zones() -> set[str]:
     return _ZONES
 
 
+# What people write in a phone number: ASCII digits, a leading +, and the usual separators.
+# Nothing else: phonenumbers reads keypad letters as digits (212-ABC-DEFG is 212-222-3334,
+# a stranger who would get the reminders), and an extension cannot receive an SMS.
+_PHONE_CHARACTERS = re.compile(r"\+?[0-9 ().-]+")
+
+
 def to_e164(raw: str) -> str:
     """Normalise a phone number to E.164, reading national numbers in the clinic's region."""
+    if not _PHONE_CHARACTERS.fullmatch(raw):
+        raise ValueError(
+            "a phone number has digits, spaces, a leading +, '-', '.' and parentheses only"
+        )
     try:
         number = phonenumbers.parse(raw, get_settings().default_phone_region)
     except phonenumbers.NumberParseException as exc:
