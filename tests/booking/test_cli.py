@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
 
 import httpx2 as httpx
 import pytest
@@ -123,3 +125,26 @@ def test_rerunning_demo_ends_the_sessions_of_the_old_passwords(
     assert httpx.get(f"{base}/api/v1/auth/me", headers=headers).status_code == 401
     fresh = httpx.post(f"{base}/api/v1/auth/login", json=_demo_admin(again.stdout))
     assert fresh.status_code == 200
+
+
+def test_serve_gives_manage_links_on_its_public_url(db_url: str, tmp_path: Path) -> None:
+    demo = clinic(db_url, "demo")
+    assert demo.returncode == 0, demo.stderr
+    public = "https://book.clinic.example"
+    log = tmp_path / "serve.log"
+    with serving(db_url, log=log, settings={"CLINIC_PUBLIC_URL": public}) as base:
+        admin = httpx.post(f"{base}/api/v1/auth/login", json=_demo_admin(demo.stdout)).json()
+        headers = {"Authorization": f"Bearer {admin['access_token']}"}
+        types = httpx.get(f"{base}/api/v1/appointment-types", headers=headers).json()
+        consult = next(t["id"] for t in types if t["public_name"] == "Consultation")
+        first = date.today() + timedelta(days=3)  # a real server runs on the real clock
+        window = {"appointment_type_id": consult, "start": str(first),
+                  "end": str(first + timedelta(days=7))}  # fmt: skip
+        slot = httpx.get(f"{base}/api/v1/availability", params=window).json()["slots"][0]
+        body = {"appointment_type_id": consult, "starts_at": slot["starts_at"],
+                "patient": {"given_name": "Sam", "family_name": "Rivera",
+                            "date_of_birth": "1990-01-02", "phone": "+16175550177"}}  # fmt: skip
+        booked = httpx.post(f"{base}/api/v1/appointments", json=body)
+    assert booked.status_code == 201, booked.text
+    assert booked.json()["manage_url"].startswith(f"{public}/manage/")
+    assert f"{public}/docs" in log.read_text()  # serve says where to go
