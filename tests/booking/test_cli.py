@@ -96,6 +96,7 @@ def test_serve_answers_health_docs_and_a_demo_login(served_demo: tuple[str, str]
 def test_db_upgrade_says_from_which_revision_to_which(db_url: str) -> None:
     script = ScriptDirectory.from_config(migrations.alembic_config())
     head, first = script.get_current_head(), script.get_base()
+    assert first is not None
     fresh = clinic(db_url, "db", "upgrade")
     assert fresh.returncode == 0, fresh.stderr
     assert fresh.stdout.strip() == f"upgraded the database from empty to {head}"
