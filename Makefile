@@ -18,9 +18,12 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## Start the product on SQLite with the demo clinic seeded; prints the URLs and logins.
+## Every process it starts gets the same settings: exported for the whole recipe, and a
+## CLINIC_PUBLIC_URL already set (a proxy's address) is kept.
+run: export CLINIC_PUBLIC_URL ?= http://$(HOST):$(PORT)
 run: install
 	$(BIN)/clinic db upgrade
-	CLINIC_PUBLIC_URL=http://$(HOST):$(PORT) $(BIN)/clinic demo
+	$(BIN)/clinic demo
 	$(BIN)/clinic serve --host $(HOST) --port $(PORT)
 
 lint: install

@@ -29,9 +29,9 @@ def _database() -> Database:
 
 def cmd_db_upgrade(_args: argparse.Namespace) -> int:
     database = _database()
-    migrations.upgrade(database.engine)
+    done = migrations.upgrade(database.engine)
     database.dispose()
-    print("database is at the latest schema")
+    print(done.describe())
     return 0
 
 
@@ -79,8 +79,10 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    url = f"http://{args.host}:{args.port}"
-    print(f"Serving the clinic on {url}  (API docs: {url}/docs)", flush=True)
+    public = get_settings().public_url.rstrip("/")
+    print(f"Serving the clinic on http://{args.host}:{args.port}", flush=True)
+    # Where people go, and what manage links point at (CLINIC_PUBLIC_URL), may be a proxy.
+    print(f"  Public URL: {public}  (API docs: {public}/docs)", flush=True)
     uvicorn.run(
         "booking.app:serve_app",
         factory=True,

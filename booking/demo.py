@@ -27,7 +27,7 @@ from booking.models import (
 )
 from booking.schemas.setup import AppointmentTypeIn
 from booking.services.context import Context
-from booking.services.staff import hash_password
+from booking.services.staff import set_password
 
 LOCATION = {"name": "Harbor Clinic"}
 LOCATION_DETAILS = {
@@ -192,7 +192,7 @@ def _seed_logins(ctx: Context, clinician: Clinician) -> list[DemoLogin]:
             created_at=ctx.now,
             clinician_id=clinician.id if role is Role.CLINICIAN else None,
         )
-        user.password_hash = hash_password(password)
+        set_password(ctx, user=user, password=password)
         user.failed_logins, user.locked_until, user.active = 0, None, True
         logins.append(DemoLogin(email=email, role=role, password=password))
     return logins

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic.config import Config
-from sqlalchemy.engine import Engine
+from alembic.migration import MigrationContext
+from sqlalchemy.engine import Connection, Engine
 
 from alembic import command
 
@@ -19,11 +21,30 @@ def alembic_config() -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+@dataclass(frozen=True)
+class Upgrade:
+    """The schema revision before and after an upgrade; None is an empty database."""
+
+    before: str | None
+    after: str | None
+
+    def describe(self) -> str:
+        if self.before == self.after:
+            return f"the database is already at {self.after or 'empty'}"
+        return f"upgraded the database from {self.before or 'empty'} to {self.after}"
+
+
+def _revision(conn: Connection) -> str | None:
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> Upgrade:
     config = alembic_config()
     with engine.begin() as conn:
+        before = _revision(conn)
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
+        return Upgrade(before=before, after=_revision(conn))
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:

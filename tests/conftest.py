@@ -7,12 +7,14 @@ and once on PostgreSQL when CLINIC_TEST_POSTGRES_URL names a server.
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx2 as httpx
 import pytest
 from argon2 import PasswordHasher
 from fastapi import FastAPI
@@ -138,9 +140,24 @@ def app(settings: Settings, database: Database, clock: FrozenClock) -> FastAPI:
     return create_app(settings, database=database, clock=clock)
 
 
+# An instant written with "Z": pydantic's way with a zero offset, which hides the zone.
+_ZULU = re.compile(r'"\d{4}-\d{2}-\d{2}T[0-9:.]+Z"')
+
+
+def _offsets_are_numeric(response: httpx.Response) -> None:
+    """Every instant in every answer the suite sees carries its numeric offset."""
+    if "json" not in response.headers.get("content-type", "") or response.url.path.endswith(
+        "/openapi.json"  # its examples are requests, which may well say Z
+    ):
+        return
+    found = _ZULU.search(response.read().decode())
+    assert found is None, f"{response.url.path} wrote an instant as {found and found[0]}"
+
+
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app, raise_server_exceptions=False) as test_client:
+        test_client.event_hooks["response"].append(_offsets_are_numeric)
         yield test_client
 
 

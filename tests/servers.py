@@ -34,13 +34,20 @@ def free_port() -> int:
 
 @contextmanager
 def serving(
-    db_url: str, *, workers: int = 1, log: Path | None = None, log_level: str = "warning"
+    db_url: str,
+    *,
+    workers: int = 1,
+    log: Path | None = None,
+    log_level: str = "warning",
+    settings: dict[str, str] | None = None,
 ) -> Iterator[str]:
     """`clinic serve` on a free loopback port; yields its base URL once /health answers.
-    With ``log``, the server's output (both streams) is written there."""
+    With ``log``, the server's output (both streams) is written there; ``settings`` are
+    extra environment variables."""
     port = free_port()
     env = os.environ | {"CLINIC_DATABASE_URL": db_url, "CLINIC_SECRET_KEY": "test-only"}
     env |= UNLIMITED  # races fire dozens of anonymous bookings from one loopback address
+    env |= settings or {}
     command = [*CLINIC, "serve", "--port", str(port), "--workers", str(workers)]
     output: IO[str] | int = log.open("w") if log else subprocess.DEVNULL
     server = subprocess.Popen(

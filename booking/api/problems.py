@@ -53,7 +53,8 @@ async def _on_domain_error(_request: Request, exc: DomainError) -> JSONResponse:
 
 
 async def _on_validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = [_readable(error) for error in exc.errors()]
+    # A body shared by the route and a dependency is validated once per declaration.
+    errors = list({tuple(e.items()): e for e in map(_readable, exc.errors())}.values())
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
     return problem(422, "validation_error", detail, errors=errors)
 

@@ -14,9 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from booking.models.setup import str_enum
+from booking.models.setup import Location, str_enum
 from core.db import Base, IdMixin
 
 
@@ -52,6 +52,8 @@ class Appointment(IdMixin, Base):
     appointment_type_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("appointment_types.id"))
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"))
     location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("locations.id"))
+    # For its zone in answers; many-to-one by key, so usually read from the identity map.
+    location: Mapped[Location] = relationship(viewonly=True)
     clinician_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clinicians.id"))
     room_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("rooms.id"))
     series_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("series.id"), index=True)
@@ -84,6 +86,8 @@ class Hold(IdMixin, Base):
 
     appointment_type_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("appointment_types.id"))
     location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("locations.id"))
+    # For its zone in answers; many-to-one by key, so usually read from the identity map.
+    location: Mapped[Location] = relationship(viewonly=True)
     clinician_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clinicians.id"))
     room_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("rooms.id"))
     starts_at: Mapped[datetime]

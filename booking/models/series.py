@@ -7,9 +7,9 @@ import uuid
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from booking.models.setup import str_enum
+from booking.models.setup import Location, str_enum
 from core.db import Base, IdMixin
 
 
@@ -40,6 +40,8 @@ class WaitlistEntry(IdMixin, Base):
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
     appointment_type_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("appointment_types.id"))
     location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("locations.id"))
+    # For its zone in answers; many-to-one by key, so usually read from the identity map.
+    location: Mapped[Location] = relationship(viewonly=True)
     clinician_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("clinicians.id"))
     earliest: Mapped[date]  # local dates at the location, inclusive
     latest: Mapped[date]

@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Self
 
 from pydantic import Field, model_validator
 
 from booking.models import AppointmentStatus, WaitlistStatus
-from booking.schemas.fields import CalendarDate, Name, OutSchema, PhoneNumber, Schema, UtcDatetime
+from booking.schemas.fields import (
+    CalendarDate,
+    Instant,
+    LocalTimes,
+    Name,
+    OutSchema,
+    PhoneNumber,
+    Schema,
+    UtcDatetime,
+)
 from booking.schemas.patients import PatientIn
 
 
 class SlotOut(OutSchema):
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: Instant
+    ends_at: Instant
     clinician_id: uuid.UUID
     room_id: uuid.UUID | None
 
@@ -39,15 +48,15 @@ class HoldIn(WhereAndWhen):
     pass
 
 
-class HoldOut(OutSchema):
+class HoldOut(LocalTimes):
     id: uuid.UUID
     appointment_type_id: uuid.UUID
     location_id: uuid.UUID
     clinician_id: uuid.UUID
     room_id: uuid.UUID | None
-    starts_at: datetime
-    ends_at: datetime
-    expires_at: datetime
+    starts_at: Instant
+    ends_at: Instant
+    expires_at: Instant
 
 
 class EscortIn(Schema):
@@ -84,7 +93,7 @@ class BookingIn(Schema):
         return self
 
 
-class PatientAppointmentOut(OutSchema):
+class PatientAppointmentOut(LocalTimes):
     """What the patient sees of their own appointment: no staff notes, no record ids."""
 
     id: uuid.UUID
@@ -93,13 +102,13 @@ class PatientAppointmentOut(OutSchema):
     clinician_id: uuid.UUID
     room_id: uuid.UUID | None
     series_id: uuid.UUID | None
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: Instant
+    ends_at: Instant
     status: AppointmentStatus
     sequence: int  # bumped by every change
     escort_name: str | None
     escort_phone: str | None
-    cancelled_at: datetime | None
+    cancelled_at: Instant | None
     late_cancel: bool
 
 
@@ -108,8 +117,8 @@ class AppointmentOut(PatientAppointmentOut):
 
     patient_id: uuid.UUID
     gate_override_reason: str | None
-    checked_in_at: datetime | None
-    completed_at: datetime | None
+    checked_in_at: Instant | None
+    completed_at: Instant | None
     cancel_reason: str | None
 
 
@@ -233,7 +242,7 @@ class WaitlistIn(Schema):
         return self
 
 
-class WaitlistOut(OutSchema):
+class WaitlistOut(LocalTimes):
     id: uuid.UUID
     patient_id: uuid.UUID
     appointment_type_id: uuid.UUID
@@ -243,6 +252,6 @@ class WaitlistOut(OutSchema):
     latest: date
     status: WaitlistStatus
     note: str
-    matched_at: datetime | None
-    matched_starts_at: datetime | None
+    matched_at: Instant | None
+    matched_starts_at: Instant | None
     matched_clinician_id: uuid.UUID | None

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import phonenumbers
 from pydantic import (
     AfterValidator,
+    AliasChoices,
+    AliasPath,
     AwareDatetime,
     BaseModel,
     ConfigDict,
     EmailStr,
+    Field,
+    PlainSerializer,
     StringConstraints,
+    WithJsonSchema,
+    model_validator,
 )
 
 from core.clock import as_utc
@@ -55,8 +62,18 @@ def _zones() -> set[str]:
     return _ZONES
 
 
+# What people write in a phone number: ASCII digits, a leading +, and the usual separators.
+# Nothing else: phonenumbers reads keypad letters as digits (212-ABC-DEFG is 212-222-3334,
+# a stranger who would get the reminders), and an extension cannot receive an SMS.
+_PHONE_CHARACTERS = re.compile(r"\+?[0-9 ().-]+")
+
+
 def to_e164(raw: str) -> str:
     """Normalise a phone number to E.164, reading national numbers in the clinic's region."""
+    if not _PHONE_CHARACTERS.fullmatch(raw):
+        raise ValueError(
+            "a phone number has digits, spaces, a leading +, '-', '.' and parentheses only"
+        )
     try:
         number = phonenumbers.parse(raw, get_settings().default_phone_region)
     except phonenumbers.NumberParseException as exc:
@@ -91,7 +108,43 @@ def _plannable_instant(value: datetime) -> datetime:
     return value
 
 
+def _with_offset(value: datetime) -> str:
+    return value.isoformat()
+
+
+# Instants in answers are written with their numeric offset. Pydantic writes a zero offset as
+# "Z", which says UTC even when the zone asked for is London in winter (+00:00).
+_WITH_OFFSET = PlainSerializer(_with_offset, return_type=str, when_used="json")
+_DATE_TIME = WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization")
+
 CalendarDate = Annotated[date, AfterValidator(_plannable_day)]
+# An instant in an answer: in the zone it was given in (see LocalTimes), with its offset.
+Instant = Annotated[AwareDatetime, _WITH_OFFSET, _DATE_TIME]
 # An instant with its offset, normalised to UTC so answers read the same whatever was sent.
 # The range is checked before the conversion: converting 9999-12-31T23:00-05:00 overflows.
-UtcDatetime = Annotated[AwareDatetime, AfterValidator(_plannable_instant), AfterValidator(as_utc)]
+UtcDatetime = Annotated[
+    AwareDatetime,
+    AfterValidator(_plannable_instant),
+    AfterValidator(as_utc),
+    _WITH_OFFSET,
+    _DATE_TIME,
+]
+
+
+class LocalTimes(OutSchema):
+    """An answer about something that happens at a location (a hold, an appointment, a
+    waitlist match): its instants are written in that location's zone, named by ``timezone``,
+    so a client shows the clinic's wall-clock time without looking the location up."""
+
+    timezone: str = Field(
+        validation_alias=AliasChoices("timezone", AliasPath("location", "timezone")),
+        description="the location's IANA zone, in which every instant of this answer is written",
+    )
+
+    @model_validator(mode="after")
+    def _in_local_time(self) -> Self:
+        zone = ZoneInfo(self.timezone)
+        for name, value in self:
+            if isinstance(value, datetime):
+                setattr(self, name, value.astimezone(zone))
+        return self

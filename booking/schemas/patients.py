@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Self
 
 from pydantic import Field, model_validator
@@ -13,6 +13,7 @@ from booking.models import ContactRestriction
 from booking.schemas.fields import (
     CalendarDate,
     Email,
+    Instant,
     OutSchema,
     PhoneNumber,
     Schema,
@@ -74,14 +75,14 @@ class PatientOut(OutSchema):
     phone: str | None
     email: str | None
     timezone: str | None
-    sms_consent_at: datetime | None
-    email_consent_at: datetime | None
+    sms_consent_at: Instant | None
+    email_consent_at: Instant | None
     contact_restriction: ContactRestriction
     no_escort_messages: bool
-    consult_completed_at: datetime | None
-    consent_signed_at: datetime | None
-    rems_enrolled_at: datetime | None
-    created_at: datetime
+    consult_completed_at: Instant | None
+    consent_signed_at: Instant | None
+    rems_enrolled_at: Instant | None
+    created_at: Instant
 
 
 class Gate(enum.StrEnum):

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 from pydantic import Field
 
 from booking.models import Role
-from booking.schemas.fields import Email, Name, OutSchema, Schema
+from booking.schemas.fields import Email, Instant, Name, OutSchema, Schema
 
 Password = str
 
@@ -48,13 +47,13 @@ class LoginIn(Schema):
 class TokenOut(OutSchema):
     access_token: str
     token_type: str = "bearer"  # noqa: S105 (the OAuth 2 scheme name)
-    expires_at: datetime
+    expires_at: Instant
     user: StaffUserOut
 
 
 class AuditEventOut(OutSchema):
     id: uuid.UUID
-    at: datetime
+    at: Instant
     actor_kind: str
     actor_id: uuid.UUID | None
     actor_label: str

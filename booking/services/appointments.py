@@ -47,7 +47,7 @@ def create_hold(ctx: Context, *, data: HoldIn, staff: bool) -> Hold:
         clinician_id=data.clinician_id, room_id=data.room_id, staff=staff,
     )  # fmt: skip
     hold = Hold(
-        id=uuid.uuid4(), appointment_type_id=kind.id, location_id=location.id,
+        id=uuid.uuid4(), appointment_type_id=kind.id, location_id=location.id, location=location,
         clinician_id=spot.clinician_id, room_id=spot.room_id, starts_at=spot.starts_at,
         ends_at=occupancy.session_end(kind, spot.starts_at),
         expires_at=ctx.now + timedelta(minutes=HOLD_MINUTES), created_at=ctx.now,
@@ -86,8 +86,8 @@ def create_appointment(
     ends_at = occupancy.session_end(kind, spot.starts_at)
     appointment = Appointment(
         id=uuid.uuid4(), appointment_type_id=kind.id, patient_id=patient.id,
-        location_id=location.id, clinician_id=spot.clinician_id, room_id=spot.room_id,
-        series_id=series_id, starts_at=spot.starts_at, ends_at=ends_at,
+        location_id=location.id, location=location, clinician_id=spot.clinician_id,
+        room_id=spot.room_id, series_id=series_id, starts_at=spot.starts_at, ends_at=ends_at,
         escort_name=escort.name if escort else None, escort_phone=escort.phone if escort else None,
         gate_override_reason=override_reason, booked_by=booked_by,
         created_at=ctx.now, updated_at=ctx.now,

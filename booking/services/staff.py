@@ -66,11 +66,18 @@ def update_user(ctx: Context, *, user_id: uuid.UUID, data: StaffUserPatch) -> St
     password = changes.pop("password", None)
     update_audited(ctx, user, changes, action="staff.update")
     if password is not None:
-        user.password_hash = hash_password(password)
-        record(ctx, action="staff.password_change", entity=user)
-    if password is not None or changes.get("active") is False or "role" in changes:
+        set_password(ctx, user=user, password=password)
+    if changes.get("active") is False or "role" in changes:
         revoke_all_sessions(ctx, user_id=user.id)
     return user
+
+
+def set_password(ctx: Context, *, user: StaffUser, password: str) -> None:
+    """The one way an existing account's password changes (API, demo seed, any future reset):
+    the sessions signed in with the old one end with it."""
+    user.password_hash = hash_password(password)
+    record(ctx, action="staff.password_change", entity=user)
+    revoke_all_sessions(ctx, user_id=user.id)
 
 
 def revoke_all_sessions(ctx: Context, *, user_id: uuid.UUID) -> None:

@@ -117,3 +117,17 @@ def test_staff_accounts_need_a_long_password_and_a_unique_email(
     )
     assert again.status_code == 409
     assert again.json()["code"] == "email_taken"
+
+
+def test_a_password_change_ends_the_accounts_sessions(
+    client: TestClient, admin: SignedIn, make_staff: MakeStaff
+) -> None:
+    desk = make_staff(Role.FRONT_DESK)
+    new_password = "another horse battery staple"
+    response = client.patch(
+        f"/api/v1/staff/{desk.user_id}", json={"password": new_password}, headers=admin.headers
+    )
+    assert response.status_code == 200
+    assert client.get("/api/v1/auth/me", headers=desk.headers).status_code == 401
+    login = client.post("/api/v1/auth/login", json={"email": desk.email, "password": new_password})
+    assert login.status_code == 200

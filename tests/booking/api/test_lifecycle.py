@@ -44,7 +44,7 @@ def test_check_in_then_complete_records_the_real_discharge(
     clock.set(MONDAY_9_INSTANT + timedelta(minutes=75))
     done = _act(client, clinician_login.headers, appointment["id"], "complete")
     assert done.json()["status"] == "completed"
-    assert done.json()["completed_at"] == "2026-11-30T15:15:00Z"
+    assert done.json()["completed_at"] == "2026-11-30T10:15:00-05:00"
     assert done.json()["sequence"] == 2
     again = _act(client, clinician_login.headers, appointment["id"], "complete")
     assert again.status_code == 409
@@ -93,7 +93,7 @@ def test_staff_reschedule_keeps_the_id_and_clinician_and_bumps_the_sequence(
     body = moved.json()
     assert body["id"] == appointment["id"]
     assert body["clinician_id"] == appointment["clinician_id"]
-    assert body["starts_at"] == "2026-12-01T16:00:00Z"
+    assert body["starts_at"] == "2026-12-01T11:00:00-05:00"
     assert body["sequence"] == appointment["sequence"] + 1
     # The old time is free, the new one taken.
     assert book(client, {"appointment_type_id": clinic.consult["id"], "starts_at": MONDAY_9,
@@ -214,4 +214,4 @@ def test_discharge_cannot_precede_the_start(
     assert early.json()["code"] == "invalid_discharge_time"
     done = _act(client, clinician_login.headers, appointment["id"], "complete",
                 {"discharged_at": "2026-11-30T10:05:00-05:00"})  # fmt: skip
-    assert done.json()["completed_at"] == "2026-11-30T15:05:00Z"
+    assert done.json()["completed_at"] == "2026-11-30T10:05:00-05:00"

@@ -30,7 +30,7 @@ def test_an_iv_induction_books_six_sessions_with_the_same_clinician_and_chair(
     days = [s.date().isoformat() for s in _starts(series)]
     assert days == ["2026-11-30", "2026-12-02", "2026-12-04", "2026-12-07", "2026-12-09",
                     "2026-12-11"]  # fmt: skip
-    assert {a["starts_at"][11:16] for a in series["appointments"]} == {"14:00"}  # 09:00 EST
+    assert {a["starts_at"][11:] for a in series["appointments"]} == {"09:00:00-05:00"}
     assert len({a["clinician_id"] for a in series["appointments"]}) == 1
     assert len({a["room_id"] for a in series["appointments"]}) == 1
     assert {a["series_id"] for a in series["appointments"]} == {series["id"]}
@@ -145,7 +145,7 @@ def test_a_cancellation_matches_the_waitlist(
                                               headers=front_desk.headers).json()}  # fmt: skip
     matched = entries[join.json()["id"]]
     assert matched["status"] == "matched"
-    assert matched["matched_starts_at"] == "2026-11-30T14:00:00Z"
+    assert matched["matched_starts_at"] == "2026-11-30T09:00:00-05:00"
     assert entries[later["id"]]["status"] == "waiting"  # outside its window
 
 
