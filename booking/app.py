@@ -17,6 +17,7 @@ from booking.api import (
     clinicians,
     locations,
     manage,
+    openapi,
     patients,
     problems,
     redaction,
@@ -85,7 +86,9 @@ def create_app(
         title="Clinic booking and reminders",
         version="1",
         lifespan=lifespan,
+        docs_url=None,  # served offline by openapi.install
         redoc_url=None,
+        generate_unique_id_function=openapi.operation_ids(),
         description="Consults, treatment sessions, reminders and staff calendars.",
     )
     app.state.settings = settings
@@ -94,8 +97,9 @@ def create_app(
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)
-    app.add_api_route("/health", health, methods=["GET"], tags=["ops"])
+    app.add_api_route("/health", health, methods=["GET"], tags=["ops"], responses=HEALTH)
     app.add_api_route("/", home, methods=["GET"], include_in_schema=False)
+    openapi.install(app)
     return app
 
 
@@ -108,6 +112,20 @@ def serve_app() -> FastAPI:
     gc.collect()
     gc.freeze()
     return app
+
+
+_HEALTH_BODY = {
+    "type": "object",
+    "required": ["status", "database"],
+    "properties": {"status": {"enum": ["ok", "degraded"]}, "database": {"type": "boolean"}},
+}
+HEALTH: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/json": {"schema": _HEALTH_BODY}}},
+    503: {
+        "description": "The database does not answer.",
+        "content": {"application/json": {"schema": _HEALTH_BODY}},
+    },
+}
 
 
 def health(request: Request) -> JSONResponse:

@@ -14,6 +14,7 @@ from booking.schemas.fields import (
     CalendarDate,
     Email,
     OutSchema,
+    PatchSchema,
     PhoneNumber,
     Schema,
     TimeZoneName,
@@ -53,7 +54,9 @@ class PatientIn(PatientFields):
     pass
 
 
-class PatientPatch(Schema):
+class PatientPatch(PatchSchema):
+    NULLABLE = frozenset({"phone", "email", "timezone"})  # null clears them
+
     given_name: PersonName | None = Field(default=None, min_length=1, max_length=100)
     family_name: PersonName | None = Field(default=None, min_length=1, max_length=100)
     date_of_birth: CalendarDate | None = None
