@@ -88,7 +88,7 @@ CODES: dict[str, dict[int, tuple[str, ...]]] = {
     "cancel": {409: ("invalid_transition",)},
     "check_in": {409: ("invalid_transition",), 422: ("too_early", "too_late")},
     "complete": {409: ("invalid_transition",), 422: ("too_early",)},
-    "no_show": {409: ("invalid_transition", "too_early")},
+    "no_show": {409: ("invalid_transition",), 422: ("too_early",)},
     "manage_reschedule": {409: ("slot_taken", "call_the_clinic", "too_late")},
     "manage_cancel": {409: ("too_late", "invalid_transition")},
     "book_series": {
