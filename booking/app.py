@@ -20,6 +20,7 @@ from booking.api import (
     locations,
     manage,
     manage_links,
+    openapi,
     patients,
     problems,
     redaction,
@@ -44,9 +45,9 @@ PUBLIC_ROUTES = frozenset(
         ("GET", "/api/v1/availability"),
         ("POST", "/api/v1/holds"),
         ("POST", "/api/v1/appointments"),
-        ("GET", "/api/v1/manage/{token:path}"),
-        ("POST", "/api/v1/manage/{token:path}/reschedule"),
-        ("POST", "/api/v1/manage/{token:path}/cancel"),
+        ("GET", "/api/v1/manage/{token:manage_token}"),
+        ("POST", "/api/v1/manage/{token:manage_token}/reschedule"),
+        ("POST", "/api/v1/manage/{token:manage_token}/cancel"),
         ("GET", "/api/v1/clinic"),
     }
 )
@@ -92,7 +93,9 @@ def create_app(
         title="Clinic booking and reminders",
         version="1",
         lifespan=lifespan,
+        docs_url=None,  # served offline by openapi.install
         redoc_url=None,
+        generate_unique_id_function=openapi.operation_ids(),
         description="Consults, treatment sessions, reminders and staff calendars.",
     )
     app.state.settings = settings
@@ -101,8 +104,9 @@ def create_app(
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)
-    app.add_api_route("/health", health, methods=["GET"], tags=["ops"])
+    app.add_api_route("/health", health, methods=["GET"], tags=["ops"], responses=HEALTH)
     app.add_api_route("/", home, methods=["GET"], include_in_schema=False)
+    openapi.install(app)
     return app
 
 
@@ -115,6 +119,20 @@ def serve_app() -> FastAPI:
     gc.collect()
     gc.freeze()
     return app
+
+
+_HEALTH_BODY = {
+    "type": "object",
+    "required": ["status", "database"],
+    "properties": {"status": {"enum": ["ok", "degraded"]}, "database": {"type": "boolean"}},
+}
+HEALTH: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/json": {"schema": _HEALTH_BODY}}},
+    503: {
+        "description": "The database does not answer.",
+        "content": {"application/json": {"schema": _HEALTH_BODY}},
+    },
+}
 
 
 def health(request: Request) -> JSONResponse:

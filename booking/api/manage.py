@@ -1,28 +1,39 @@
 """The patient's own view through the secret manage link: see, reschedule, cancel.
 
-``{token:path}`` takes whatever follows ``/manage/`` (slashes, backslashes, any length), so
-a malformed token reaches the same lookup and the same 404 as an unknown one: neither the
-answer nor its timing describes a real token."""
+``{token:manage_token}`` takes whatever follows ``/manage/`` (slashes, backslashes, any
+length), so a malformed token reaches the same lookup and the same 404 as an unknown one:
+neither the answer nor its timing describes a real token. It stops short of a trailing
+``/reschedule`` or ``/cancel``, so those paths are only their own routes (a GET there is a
+405 allowing POST, as the document says)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
+from starlette.convertors import StringConvertor, register_url_convertor
 
 from booking.api.deps import AppSettings, PublicContext
 from booking.schemas.appointments import PatientCancelIn, RescheduleIn
 from booking.schemas.manage import ManageView
 from booking.services import manage_view
 
+
+class ManageTokenConvertor(StringConvertor):
+    regex = r"(?:(?!/(?:reschedule|cancel)$).)*"
+
+
+register_url_convertor("manage_token", ManageTokenConvertor())
 router = APIRouter(prefix="/api/v1/manage", tags=["manage"])
 
 
-@router.get("/{token:path}", response_model=ManageView, operation_id="view_my_appointment")
+@router.get("/{token:manage_token}", response_model=ManageView, operation_id="view_my_appointment")
 def view(token: str, ctx: PublicContext, settings: AppSettings) -> ManageView:
     return manage_view.view(ctx, token=token, clinic_name=settings.name)
 
 
 @router.post(
-    "/{token:path}/reschedule", response_model=ManageView, operation_id="move_my_appointment"
+    "/{token:manage_token}/reschedule",
+    response_model=ManageView,
+    operation_id="move_my_appointment",
 )
 def reschedule(
     token: str, body: RescheduleIn, ctx: PublicContext, settings: AppSettings
@@ -31,7 +42,7 @@ def reschedule(
 
 
 @router.post(
-    "/{token:path}/cancel", response_model=ManageView, operation_id="cancel_my_appointment"
+    "/{token:manage_token}/cancel", response_model=ManageView, operation_id="cancel_my_appointment"
 )
 def cancel(
     token: str, body: PatientCancelIn, ctx: PublicContext, settings: AppSettings

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -59,11 +60,24 @@ async def _on_validation_error(_request: Request, exc: RequestValidationError) -
     return problem(422, "validation_error", detail, errors=errors)
 
 
-async def _on_http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    codes = {404: "not_found", 405: "method_not_allowed"}
+async def _on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    codes = {400: "malformed_body", 404: "not_found", 405: "method_not_allowed"}
     code = codes.get(exc.status_code, "http_error")
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
-    return problem(exc.status_code, code, detail)
+    response = problem(exc.status_code, code, detail)
+    response.headers.update(exc.headers or {})
+    if exc.status_code == 405:  # RFC 9110: every method the path answers, across its routes
+        response.headers["Allow"] = ", ".join(_allowed(request))
+    return response
+
+
+def _allowed(request: Request) -> list[str]:
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        regex, route_methods = getattr(route, "path_regex", None), route.methods
+        if regex is not None and route_methods and regex.match(request.url.path):
+            methods |= route_methods
+    return sorted(methods)
 
 
 class ContainUnexpected:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
-from typing import Annotated, Self
+from datetime import date, datetime, time
+from typing import Annotated, Any, ClassVar, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import phonenumbers
@@ -14,12 +14,15 @@ from pydantic import (
     AliasPath,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
     PlainSerializer,
     StringConstraints,
+    ValidationInfo,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
@@ -31,6 +34,35 @@ class Schema(BaseModel):
     """Input schemas reject unknown fields so a typo is an error, not a silent no-op."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _drop_null(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """The document says what the validator says: a field outside NULLABLE takes no null."""
+    nullable: frozenset[str] = getattr(model, "NULLABLE", frozenset())
+    for name, prop in schema.get("properties", {}).items():
+        options = prop.get("anyOf")
+        if name in nullable or not options:
+            continue
+        kept = [option for option in options if option != {"type": "null"}]
+        prop.pop("anyOf")
+        prop.pop("default", None)
+        prop.update(kept[0] if len(kept) == 1 else {"anyOf": kept})
+
+
+class PatchSchema(Schema):
+    """A partial update: a field left out keeps its value; null is refused unless the field
+    may really be empty (listed in NULLABLE, where null clears it), so it never reaches a
+    NOT NULL column. The JSON schema drops null from every other field to match."""
+
+    model_config = ConfigDict(json_schema_extra=_drop_null)
+    NULLABLE: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*")
+    @classmethod
+    def _not_null(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name not in cls.NULLABLE:
+            raise ValueError("may not be null: leave the field out to keep its value")
+        return value
 
 
 class OutSchema(BaseModel):
@@ -97,6 +129,35 @@ Email = Annotated[EmailStr, AfterValidator(_lower)]
 _FIRST_DAY, _LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
 
 
+# What the validators accept, written as the patterns the OpenAPI document carries, so a
+# client (or a fuzzer) reading the document sends exactly what the server takes: ISO 8601
+# text only (no Unix timestamps), years 1900-2199.
+_DAY = r"(19\d\d|2[01]\d\d)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+_CLOCK = r"([01]\d|2[0-3]):[0-5]\d"
+DATE_PATTERN = f"^{_DAY}$"
+INSTANT_PATTERN = rf"^{_DAY}T{_CLOCK}(:[0-5]\d(\.\d{{1,6}})?)?(Z|[+-]{_CLOCK})$"
+WALL_TIME_PATTERN = rf"^{_CLOCK}(:[0-5]\d)?$"
+
+
+def shaped(pattern: str, hint: str) -> BeforeValidator:
+    """Text must match ``pattern``; values the code builds (a date read back) pass as they are."""
+    compiled = re.compile(pattern)
+
+    def check(value: object) -> object:
+        if isinstance(value, date | time):
+            return value
+        if not isinstance(value, str) or not compiled.fullmatch(value):
+            raise ValueError(hint)
+        return value
+
+    return BeforeValidator(check)
+
+
+def text_schema(pattern: str, fmt: str | None = None) -> WithJsonSchema:
+    schema = {"type": "string", "pattern": pattern} | ({"format": fmt} if fmt else {})
+    return WithJsonSchema(schema)
+
+
 def _plannable_day(value: date) -> date:
     if not _FIRST_DAY <= value <= _LAST_DAY:
         raise ValueError("dates must fall between 1900 and 2199")
@@ -117,17 +178,24 @@ def _with_offset(value: datetime) -> str:
 _WITH_OFFSET = PlainSerializer(_with_offset, return_type=str, when_used="json")
 _DATE_TIME = WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization")
 
-CalendarDate = Annotated[date, AfterValidator(_plannable_day)]
+_RANGE = "between 1900 and 2199"
+CalendarDate = Annotated[
+    date,
+    shaped(DATE_PATTERN, f"give a date as YYYY-MM-DD, {_RANGE}"),
+    AfterValidator(_plannable_day),
+    text_schema(DATE_PATTERN, "date"),
+]
 # An instant in an answer: in the zone it was given in (see LocalTimes), with its offset.
 Instant = Annotated[AwareDatetime, _WITH_OFFSET, _DATE_TIME]
 # An instant with its offset, normalised to UTC so answers read the same whatever was sent.
 # The range is checked before the conversion: converting 9999-12-31T23:00-05:00 overflows.
 UtcDatetime = Annotated[
     AwareDatetime,
+    shaped(INSTANT_PATTERN, f"give an ISO 8601 instant with its UTC offset, {_RANGE}"),
     AfterValidator(_plannable_instant),
     AfterValidator(as_utc),
     _WITH_OFFSET,
-    _DATE_TIME,
+    text_schema(INSTANT_PATTERN, "date-time"),
 ]
 
 

@@ -15,6 +15,7 @@ from booking.schemas.fields import (
     Email,
     Instant,
     OutSchema,
+    PatchSchema,
     PhoneNumber,
     Schema,
     TimeZoneName,
@@ -54,7 +55,9 @@ class PatientIn(PatientFields):
     pass
 
 
-class PatientPatch(Schema):
+class PatientPatch(PatchSchema):
+    NULLABLE = frozenset({"phone", "email", "timezone"})  # null clears them
+
     given_name: PersonName | None = Field(default=None, min_length=1, max_length=100)
     family_name: PersonName | None = Field(default=None, min_length=1, max_length=100)
     date_of_birth: CalendarDate | None = None

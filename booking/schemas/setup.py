@@ -4,27 +4,24 @@ from __future__ import annotations
 
 import uuid
 from datetime import time
-from typing import Annotated, Any, ClassVar, Self
+from typing import Annotated, Self
 
-from pydantic import (
-    AfterValidator,
-    Field,
-    StringConstraints,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import AfterValidator, Field, StringConstraints, field_validator, model_validator
 
 from booking.models import AppointmentKind, RoomKind
 from booking.schemas.fields import (
+    WALL_TIME_PATTERN,
     CalendarDate,
     Name,
     OutSchema,
+    PatchSchema,
     PhoneNumber,
     Schema,
     ShortText,
     TimeZoneName,
     UtcDatetime,
+    shaped,
+    text_schema,
 )
 from notifications.privacy import forbidden_terms_in
 
@@ -39,22 +36,14 @@ def _wall_clock(value: time) -> time:
 
 LocationZone = TimeZoneName
 # Weekly hours and overrides are read in the location's zone; an offset would be ignored.
-WallTime = Annotated[time, AfterValidator(_wall_clock)]
+# Not the JSON Schema `time` format: that one (RFC 3339 full-time) requires an offset.
+WallTime = Annotated[
+    time,
+    shaped(WALL_TIME_PATTERN, "give a wall-clock time as HH:MM or HH:MM:SS, without an offset"),
+    AfterValidator(_wall_clock),
+    text_schema(WALL_TIME_PATTERN),
+]
 RoomName = Annotated[str, StringConstraints(min_length=1, max_length=100)]  # rooms.name is 100
-
-
-class PatchSchema(Schema):
-    """A partial update: a field left out keeps its value; null is refused unless the field
-    may really be empty (listed in NULLABLE), so it never reaches a NOT NULL column."""
-
-    NULLABLE: ClassVar[frozenset[str]] = frozenset()
-
-    @field_validator("*")
-    @classmethod
-    def _not_null(cls, value: Any, info: ValidationInfo) -> Any:
-        if value is None and info.field_name not in cls.NULLABLE:
-            raise ValueError("may not be null: leave the field out to keep its value")
-        return value
 
 
 class LocationIn(Schema):
@@ -185,8 +174,13 @@ class AppointmentTypeIn(Schema):
         return self
 
 
-class AppointmentTypePatch(Schema):
+class AppointmentTypePatch(PatchSchema):
     """Any subset of AppointmentTypeIn; the merged result is validated as a whole."""
+
+    NULLABLE = frozenset(
+        {"room_kind", "max_starts_per_window", "fast_food_minutes", "fast_liquids_minutes"}
+        | {"monitoring_form_days"}
+    )
 
     name: Name | None = None
     public_name: str | None = None

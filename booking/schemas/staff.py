@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import Field
 
 from booking.models import Role
-from booking.schemas.fields import Email, Instant, Name, OutSchema, Schema
+from booking.schemas.fields import Email, Instant, Name, OutSchema, PatchSchema, Schema
 
 Password = str
 
@@ -21,7 +21,9 @@ class StaffUserIn(Schema):
     clinician_id: uuid.UUID | None = None
 
 
-class StaffUserPatch(Schema):
+class StaffUserPatch(PatchSchema):
+    NULLABLE = frozenset({"clinician_id"})  # null unlinks the account from a clinician
+
     name: Name | None = None
     role: Role | None = None
     password: Password | None = Field(default=None, min_length=12, max_length=256)

@@ -119,7 +119,6 @@ def test_patch_may_drop_the_room_with_its_minutes(client: TestClient, admin: Sig
         {"public_name": "Ketamine infusion"},
         {"clinician_minutes": 0},
         {"buffer_after_minutes": -10},
-        {"name": None},
     ],
 )
 def test_patch_refuses_what_create_refuses(
@@ -132,6 +131,13 @@ def test_patch_refuses_what_create_refuses(
     (field,) = patch
     assert field in expect_problem(response, 422, "invalid_appointment_type")["detail"]
     assert audit_actions(client, admin, kind["id"]) == ["appointment_type.create"]
+
+
+def test_patch_refuses_null_where_the_document_does(client: TestClient, admin: SignedIn) -> None:
+    kind = make_appointment_type(client, admin.headers)
+    url = f"{API}/appointment-types/{kind['id']}"
+    response = client.patch(url, json={"name": None}, headers=admin.headers)
+    assert expect_problem(response, 422, "validation_error")["errors"][0]["field"] == "name"
 
 
 def test_a_patch_that_changes_nothing_writes_no_audit_event(

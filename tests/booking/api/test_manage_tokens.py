@@ -19,7 +19,7 @@ UNKNOWN = "x" * 43  # shaped like a real token, but nobody's
 HOSTILE = [
     "..%5C..%5Cetc%5Cpasswd",  # backslashes
     "..%2F..%2Fetc%2Fpasswd",  # percent-encoded slashes
-    "a%2Fcancel",  # a slash that makes the path look like a sub-route
+    "a%2Fcancel/x",  # a slash that makes the path look like a sub-route's
     "short",
     "x" * 2000,
     "%E2%98%83" * 30,  # unicode
@@ -80,3 +80,12 @@ def test_a_real_token_with_anything_appended_is_unknown(client: TestClient, clin
         response = client.get(MANAGE + token + suffix)
         assert response.status_code == 404, suffix
         assert response.json()["code"] == "not_found"
+
+
+def test_a_get_on_a_sub_route_is_405_allowing_post(client: TestClient) -> None:
+    """``/manage/a/cancel`` is the cancel route's path, never a token ``a/cancel``: the answer
+    matches the document (a token never holds a slash, so no token is hidden by this)."""
+    for action in ("cancel", "reschedule"):
+        response = client.get(f"{MANAGE}a%2F{action}")
+        assert response.status_code == 405
+        assert response.headers["allow"] == "POST"
