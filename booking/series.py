@@ -35,12 +35,16 @@ def proposed_starts(
     local = first.astimezone(zone)
     gap = timedelta(hours=min_gap_hours)
     starts: list[datetime] = []
+    planned: list[datetime] = []  # each session's own wall time, before any absorbing
     for offset in protocol.day_offsets:
         wall = datetime.combine(local.date() + timedelta(days=offset), local.time(), zone)
         # A wall time inside a spring-forward gap is moved forward by the gap, as clocks are.
         start = wall.astimezone(UTC).astimezone(zone).astimezone(UTC)
-        if starts and start - starts[-1] < gap <= _on_the_clock(starts[-1], start, zone):
+        # Measured from the session before as planned, so a session moved later to absorb
+        # the change moves the next one too when only that move would break its gap.
+        if planned and start - starts[-1] < gap <= _on_the_clock(planned[-1], start, zone):
             start = starts[-1] + gap  # short only by the clock change: absorb it
+        planned.append(wall)
         starts.append(start)
     return starts
 

@@ -144,7 +144,7 @@ def list_appointments(
 
 @router.get("/appointments/{appointment_id}", response_model=AppointmentOut)
 def get_appointment(appointment_id: uuid.UUID, ctx: AnyStaff) -> Appointment:
-    return changes.load(ctx, appointment_id)
+    return changes.load(ctx, appointment_id, lock=False)
 
 
 @router.post("/appointments/{appointment_id}/reschedule", response_model=RescheduleOut)

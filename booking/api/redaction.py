@@ -9,7 +9,9 @@ from __future__ import annotations
 import logging
 import re
 
-_MANAGE_TOKEN = re.compile(r"(/manage/)[^/?#\s]+")
+# Slashes or spaces before the token (``/manage//TOKEN``) and any case still reach a log
+# line with the token in it; they are redacted with it.
+_MANAGE_TOKEN = re.compile(r"(/manage/)[/\s]*[^/?#\s]+", re.IGNORECASE)
 _SERVER_LOGGERS = ("uvicorn.access", "uvicorn.error")
 
 

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from booking import availability as av
 from booking.models import Appointment, AppointmentStatus, Location, Patient
@@ -123,12 +123,23 @@ def _stranded(row: _Row, reason: str, roster: av.Roster) -> Stranded:
     )  # fmt: skip
 
 
+def take_turns(ctx: Context, *, change: bool) -> None:
+    """Schedule changes and placements take turns on PostgreSQL, where neither would see the
+    other's uncommitted rows: a booking could land in new time off unnamed. Placements share
+    the lock (they never wait for each other); SQLite's BEGIN IMMEDIATE already serializes."""
+    if ctx.session.get_bind().dialect.name != "postgresql":
+        return
+    take = "pg_advisory_xact_lock" if change else "pg_advisory_xact_lock_shared"
+    ctx.session.execute(text(f"SELECT {take}(hashtextextended('schedule', 0))"))
+
+
 @contextmanager
 def guard(ctx: Context, scope: Scope, *, confirmed: bool) -> Iterator[None]:
     """Wraps a change to hours, time off or closures: once it is flushed, the appointments
     it strands (those in ``scope`` that could be worked before and cannot now) are a 409
     ``affects_appointments`` naming them, unless ``confirmed``. The 409 rolls the change back
     with the request; a confirmed change puts them on the needs-attention list."""
+    take_turns(ctx, change=True)
     before = {s.appointment_id for s in needs_attention(ctx, scope=scope)}
     yield
     ctx.session.flush()

@@ -22,7 +22,7 @@ from booking.services.context import Context
 from booking.services.placement import candidates
 from booking.services.series import check_spacing
 from core.clock import as_utc
-from core.errors import Conflict, Invalid
+from core.errors import Conflict, Invalid, NotFound
 from scheduler.facts import Change
 from scheduler.planning import plan
 
@@ -224,5 +224,16 @@ def _reclaim(ctx: Context, appointment: Appointment) -> None:
         ) from exc
 
 
-def load(ctx: Context, appointment_id: uuid.UUID) -> Appointment:
-    return ctx.get(Appointment, appointment_id, "appointment")
+def load(ctx: Context, appointment_id: uuid.UUID, *, lock: bool = True) -> Appointment:
+    """The appointment, locked for a change unless ``lock`` is false (a read): on PostgreSQL
+    two changes of one appointment would otherwise both start from the same state, and a
+    cancel racing a reschedule leave a cancelled appointment holding its new slot."""
+    found = ctx.session.get(Appointment, appointment_id, with_for_update=True if lock else None)
+    if found is None:
+        raise NotFound("appointment")
+    return found
+
+
+def take(ctx: Context, appointment: Appointment) -> None:
+    """Lock an appointment found otherwise (by its manage link) and read it afresh."""
+    ctx.session.refresh(appointment, with_for_update=True)

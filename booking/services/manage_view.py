@@ -23,6 +23,7 @@ def view(ctx: Context, *, token: str, clinic_name: str) -> ManageView:
 
 def reschedule(ctx: Context, *, token: str, data: RescheduleIn, clinic_name: str) -> ManageView:
     appointment = manage_links.find(ctx, token)
+    changes.take(ctx, appointment)
     patient = _as_patient(ctx, appointment)
     changes.reschedule(patient, appointment=appointment, data=data, staff=False)
     return describe(ctx, appointment, clinic_name=clinic_name)
@@ -30,6 +31,7 @@ def reschedule(ctx: Context, *, token: str, data: RescheduleIn, clinic_name: str
 
 def cancel(ctx: Context, *, token: str, reason: str, clinic_name: str) -> ManageView:
     appointment = manage_links.find(ctx, token)
+    changes.take(ctx, appointment)
     patient = _as_patient(ctx, appointment)
     changes.cancel(patient, appointment=appointment, reason=reason, staff=False)
     return describe(ctx, appointment, clinic_name=clinic_name)

@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from booking import availability as av
 from booking.models import AppointmentType, Location
+from booking.services.attention import take_turns
 from booking.services.context import Context
 from booking.services.occupancy import Placement, session_end
 from booking.services.slots import load_query, local_day, qualified_clinicians
@@ -107,6 +108,7 @@ def _query(
     clinician_id: uuid.UUID | None, staff: bool, ignore_appointment: uuid.UUID | None,
 ) -> av.AvailabilityQuery:  # fmt: skip
     day = local_day(starts_at, location.timezone)
+    take_turns(ctx, change=False)
     _serialize_start_limit(ctx, kind, clinician_id)
     return load_query(
         ctx, location=location, kind=kind, first_day=day - timedelta(days=1),

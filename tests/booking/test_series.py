@@ -31,6 +31,18 @@ def test_across_spring_forward_a_session_moves_later_rather_than_break_the_gap()
     assert spacing_problems(starts, IV.min_gap_hours) == []
 
 
+def test_a_session_moved_by_spring_forward_does_not_break_the_next_gap() -> None:
+    first = datetime(2027, 3, 12, 8, 0, tzinfo=NY)  # Fri; clocks go forward Sun 14 March
+    starts = proposed_starts(IV, first, NY, IV.min_gap_hours)
+    local = [s.astimezone(NY).strftime("%a %d %H:%M") for s in starts]
+    # Sunday moves to 09:00 to keep 48 h, so Tuesday must follow it; Friday is clear again.
+    assert local == [
+        "Fri 12 08:00", "Sun 14 09:00", "Tue 16 09:00", "Fri 19 08:00", "Sun 21 08:00",
+        "Tue 23 08:00",
+    ]  # fmt: skip
+    assert spacing_problems(starts, IV.min_gap_hours) == []
+
+
 def test_across_fall_back_the_time_of_day_holds_and_the_gap_grows() -> None:
     first = datetime(2026, 10, 30, 10, 0, tzinfo=NY)  # Fri; clocks go back Sun 1 November
     starts = proposed_starts(IV, first, NY, IV.min_gap_hours)

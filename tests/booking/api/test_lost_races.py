@@ -15,13 +15,17 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from booking.models import Occupancy, ResourceKind
+from booking.schemas.appointments import BookingIn
+from booking.schemas.setup import PeriodIn
+from booking.services import appointments, hours
 from booking.services.context import Actor, Context
 from booking.services.occupancy import claim
 from core.clock import FrozenClock
 from core.db import Database
 from core.errors import Conflict
 from tests.booking.api.conftest import MONDAY_9, Clinic
-from tests.conftest import BACKENDS
+from tests.conftest import BACKENDS, SignedIn
+from tests.factories import make_patient
 
 MONDAY_10 = "2026-11-30T10:00:00-05:00"
 
@@ -105,3 +109,41 @@ def test_no_write_path_can_overlap_what_is_stored(
     with database.session() as session:  # back to back is fine
         ctx = Context(session=session, actor=Actor.system(), now=clock.now())
         claim(ctx, [_row(owners[1], chair, at + timedelta(hours=1))])
+
+
+def test_time_off_racing_a_booking_sees_it(
+    database: Database, client: TestClient, clinic: Clinic, clock: FrozenClock,
+    front_desk: SignedIn,
+) -> None:  # fmt: skip
+    """Time off read while a booking in its span is not yet committed must still name it:
+    the two take turns (on PostgreSQL a booking's reads would otherwise miss the time off,
+    and the time off's check miss the booking, and both would be saved)."""
+    clinician = uuid.UUID(clinic.clinicians[0]["id"])
+    patient = make_patient(client, front_desk.headers)
+    booking = BookingIn.model_validate({
+        "appointment_type_id": clinic.consult["id"], "starts_at": MONDAY_9,
+        "clinician_id": str(clinician), "patient_id": patient["id"],
+    })  # fmt: skip
+    away = PeriodIn(
+        starts_at=datetime.fromisoformat("2026-11-30T08:00:00-05:00"),
+        ends_at=datetime.fromisoformat("2026-11-30T17:00:00-05:00"),
+    )
+    outcome: list[str] = []
+
+    def add_time_off() -> None:
+        try:
+            with database.session() as session:
+                ctx = Context(session=session, actor=Actor.system(), now=clock.now())
+                hours.add_time_off(ctx, clinician_id=clinician, data=away)
+            outcome.append("saved")
+        except Conflict as refused:
+            outcome.append(refused.code)
+
+    with database.session() as session:
+        ctx = Context(session=session, actor=Actor.system(), now=clock.now())
+        appointments.book(ctx, data=booking, staff=True)
+        racer = threading.Thread(target=add_time_off)
+        racer.start()
+        racer.join(timeout=1)  # it waits for the booking (or, unguarded, finishes blind)
+    racer.join(timeout=30)
+    assert outcome == ["affects_appointments"]

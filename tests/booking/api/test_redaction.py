@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
-from booking.api.redaction import RedactTokens
+from booking.api.redaction import RedactTokens, redact
 from booking.models import Location
 from core.db import Database
 from tests.servers import clinic, serving
@@ -28,6 +28,14 @@ def test_access_log_records_lose_the_token() -> None:
     line = record.getMessage()
     assert token not in line
     assert "/api/v1/manage/[redacted]/cancel?x=1" in line
+
+
+@pytest.mark.parametrize("prefix", ["/api/v1/manage//", "/api/v1/manage/ ", "/API/V1/MANAGE/"])
+def test_a_token_behind_a_doubled_slash_or_a_space_is_redacted_too(prefix: str) -> None:
+    # The route still looks such a path up (a 404), but the token in it may be live.
+    token = secrets.token_urlsafe(32)
+    assert token not in redact(f"{prefix}{token}/cancel")
+    assert redact(f"{prefix}{token}/cancel").endswith("[redacted]/cancel")
 
 
 def test_a_served_manage_link_leaves_no_token_in_the_server_output(
