@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -115,11 +116,15 @@ def _answer(exc: Exception, method: str, path: str) -> JSONResponse:
     if lost_race(exc):
         log.info("concurrent change on %s %s", method, path)
         return problem(409, "concurrent_change", _RACE)
+    if isinstance(exc, DataError):  # a value the database refuses as data (NUL in text …)
+        log.info("data the database refused on %s %s", method, path)
+        return problem(422, "validation_error", _DATA, errors=[])
     frames = "".join(traceback.format_tb(exc.__traceback__))
     log.error("unhandled %s on %s %s\n%s", type(exc).__name__, method, path, frames)
     return problem(500, "internal_error", "something went wrong; nothing was saved")
 
 
+_DATA = "a value in this request cannot be stored or searched as given (e.g. a NUL character)"
 _RACE = "the schedule changed at the same moment; nothing was saved, please try again"
 
 

@@ -35,6 +35,14 @@ class Schema(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # PostgreSQL text cannot hold NUL; SQLite can: refuse it the same way on both.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("text may not contain NUL characters")
+        return value
+
 
 def _drop_null(schema: dict[str, Any], model: type[BaseModel]) -> None:
     """The document says what the validator says: a field outside NULLABLE takes no null."""

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from psycopg.errors import DeadlockDetected
 from sqlalchemy.exc import OperationalError
 
+from tests.booking.api.patient_helpers import PATIENTS, patient_body, response_fields
 from tests.conftest import SignedIn
 
 
@@ -90,3 +91,20 @@ def test_a_transaction_aborted_by_a_race_is_a_409_to_retry(
     response = client.post("/api/v1/collide")
     assert response.status_code == 409
     assert response.json()["code"] == "concurrent_change"
+
+
+def test_a_nul_in_any_text_is_a_422_naming_the_field_on_both_databases(
+    client: TestClient, front_desk: SignedIn, backend: str
+) -> None:
+    """PostgreSQL cannot store NUL in text (it was a 500 there, and stored on SQLite). A
+    search for it finds nothing on SQLite and is refused as data on PostgreSQL."""
+    body = patient_body(given_name="A\u0000b")
+    response = client.post(PATIENTS, json=body, headers=front_desk.headers)
+    assert response.status_code == 422, response.text
+    assert response_fields(response) == ["given_name"]
+    search = client.get(PATIENTS, params={"q": "A\u0000b"}, headers=front_desk.headers)
+    if backend == "postgresql":
+        assert search.status_code == 422, search.text
+        assert search.json()["code"] == "validation_error"
+    else:
+        assert (search.status_code, search.json()) == (200, [])
