@@ -15,7 +15,7 @@ from booking.services import manage_links, occupancy
 from booking.services.audit import record, record_create
 from booking.services.context import Context
 from booking.services.patients import create_patient, possible_duplicates
-from booking.services.placement import place
+from booking.services.placement import check_held, place
 from booking.services.slots import require_location
 from core.errors import Forbidden, Invalid, NotFound, Unauthenticated
 from scheduler.facts import AppointmentFacts, Change
@@ -132,6 +132,8 @@ def _where(
             ctx, kind=kind, location=location, starts_at=hold.starts_at,
             clinician_id=hold.clinician_id, room_id=hold.room_id, staff=staff,
         )  # fmt: skip
+    else:
+        check_held(ctx, kind=kind, location=location, spot=spot)
     return kind, location, spot
 
 

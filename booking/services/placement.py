@@ -14,7 +14,7 @@ from booking.models import AppointmentType, Location
 from booking.services.attention import take_turns
 from booking.services.context import Context
 from booking.services.occupancy import Placement, session_end
-from booking.services.slots import load_query, local_day, qualified_clinicians
+from booking.services.slots import load_query, load_roster, local_day, qualified_clinicians
 from core.clock import as_utc
 from core.errors import Conflict, DomainError, Invalid
 
@@ -160,3 +160,18 @@ def _rooms_for(query: av.AvailabilityQuery) -> list[uuid.UUID | None]:
     if query.rules.room_minutes == 0:
         return [None]
     return [room.id for room in query.rooms if room.kind == query.rules.room_kind] or [None]
+
+
+def check_held(ctx: Context, *, kind: AppointmentType, location: Location, spot: Placement) -> None:
+    """A live hold keeps its slot from other bookings, not from the clinic's own changes:
+    time off, a closure or new hours since it was taken still refuse it. Notice and the grid
+    are not checked again (the hold met them when it was taken)."""
+    take_turns(ctx, change=False)
+    ends_at = session_end(kind, spot.starts_at)
+    roster = load_roster(
+        ctx, location=location, clinicians=[spot.clinician_id], since=spot.starts_at,
+        until=ends_at,
+    )  # fmt: skip
+    held = av.Booking(uuid.uuid4(), spot.clinician_id, spot.starts_at, ends_at)
+    if reason := av.unworkable(roster, [held]).get(held.id):
+        raise _error(reason, spot.starts_at, ctx.now)

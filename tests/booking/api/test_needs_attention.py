@@ -9,7 +9,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from core.clock import FrozenClock
-from tests.booking.api.conftest import MONDAY_9, Clinic, book
+from tests.booking.api.conftest import MONDAY_9, Clinic, book, patient_details
 from tests.booking.api.setup_helpers import (
     API,
     expect_ok,
@@ -181,3 +181,19 @@ def test_the_list_is_for_the_desk_and_admins_only(
     expect_problem(client.get(NEEDS_ATTENTION, headers=clinician_login.headers), 403, "forbidden")
     expect_problem(client.get(NEEDS_ATTENTION), 401, "unauthenticated")
     assert _attention(client, admin) == []
+
+
+def test_a_live_hold_does_not_outlast_time_off_or_a_closure_added_after_it(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn
+) -> None:
+    """A hold keeps a slot from other patients, not from the clinic's own changes: booking
+    it after the clinician's time off (or a closure) is refused like a direct booking."""
+    clinician = clinic.clinicians[0]["id"]
+    hold = expect_ok(client.post(f"{API}/holds", json={
+        "appointment_type_id": clinic.consult["id"], "starts_at": MONDAY_9,
+        "clinician_id": clinician,
+    }), 201)  # fmt: skip
+    expect_ok(post_time_off(client, front_desk, clinician, MONDAY_DAY), 201)
+    response = book(client, {"hold_id": hold["id"], "patient": patient_details(7)})
+    expect_problem(response, 422, "time_off")
+    assert _attention(client, front_desk) == []
