@@ -41,3 +41,14 @@ class Unauthenticated(DomainError):
 class Forbidden(DomainError):
     def __init__(self, message: str = "your role may not do this") -> None:
         super().__init__("forbidden", message, 403)
+
+
+class Busy(DomainError):
+    """Too many writers at once: nothing was saved, and the same request may be sent again
+    after ``retry_after`` seconds (a 503 with a ``Retry-After`` header)."""
+
+    def __init__(self, retry_after: int = 1) -> None:
+        super().__init__(
+            "busy", "the clinic is busy right now; nothing was saved, please try again", 503,
+            retry_after=retry_after,
+        )  # fmt: skip
