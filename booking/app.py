@@ -80,8 +80,9 @@ def create_app(
     settings = settings or get_settings()
     owns_database = database is None
     database = database or Database.from_url(
-        settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
-    )
+        settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        write_wait_ms=settings.sqlite_write_wait_ms,
+    )  # fmt: skip
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

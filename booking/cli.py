@@ -24,7 +24,10 @@ from core.settings import get_settings
 
 def _database() -> Database:
     settings = get_settings()
-    return Database.from_url(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    return Database.from_url(
+        settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        write_wait_ms=settings.sqlite_write_wait_ms,
+    )  # fmt: skip
 
 
 def cmd_db_upgrade(_args: argparse.Namespace) -> int:

@@ -48,3 +48,14 @@ class TooManyRequests(DomainError):
 
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__("too_many_requests", message, 429, retry_after=max(1, retry_after))
+
+
+class Busy(DomainError):
+    """Too many writers at once: nothing was saved, and the same request may be sent again
+    after ``retry_after`` seconds (a 503 with a ``Retry-After`` header)."""
+
+    def __init__(self, retry_after: int = 1) -> None:
+        super().__init__(
+            "busy", "the clinic is busy right now; nothing was saved, please try again", 503,
+            retry_after=retry_after,
+        )  # fmt: skip

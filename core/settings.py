@@ -38,7 +38,10 @@ class Settings(BaseSettings):
 
     session_ttl_hours: int = Field(default=12, ge=1, le=24 * 30)
     default_phone_region: str = "US"
-    sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
+    # A writer's wait for its turn in this process, then for another process (each, in ms):
+    # past it the answer is 503 busy with Retry-After, well before a client gives up.
+    sqlite_write_wait_ms: int = Field(default=5_000, ge=0)
+    sqlite_busy_timeout_ms: int = Field(default=5_000, ge=0)
 
     # Anonymous booking limits (staff are never limited). Rates use the `limits` notation.
     max_live_holds_per_client: int = Field(default=3, ge=1)

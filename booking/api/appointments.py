@@ -7,7 +7,6 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Header, Query
-from fastapi.responses import JSONResponse
 
 from booking import availability as av
 from booking.api.deps import AnyStaff, AppSettings, Caller, ClinicalStaff, FrontDesk
@@ -91,26 +90,11 @@ def book(
     ctx: Caller,
     settings: AppSettings,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-) -> BookedOut | PatientBookedOut | JSONResponse:
+) -> BookedOut | PatientBookedOut:
     """Book from a hold or directly. Send an ``Idempotency-Key`` to make retries safe."""
     staff = ctx.staff is not None
-    if idempotency_key is None:
-        return _booked(appointments.book(ctx, data=body, staff=staff), settings, staff=staff)
-    scope = str(ctx.staff.id) if ctx.staff else "public"
-    print_ = idempotency.fingerprint(body.model_dump(mode="json"))
-    earlier = idempotency.replay(ctx, scope=scope, key=idempotency_key, print_=print_)
-    if earlier is None:
-        booked = appointments.book(ctx, data=body, staff=staff)
-        stored = {"appointment_id": str(booked.appointment.id)}  # never the token itself
-        idempotency.remember(
-            ctx, scope=scope, key=idempotency_key, print_=print_, status=201, body=stored
-        )
-        return _booked(booked, settings, staff=staff)
-    # The first answer never arrived; a fresh manage token replaces the lost one.
-    appointment = changes.load(ctx, uuid.UUID(earlier.body["appointment_id"]))
-    replayed = appointments.Booked(appointment, manage_links.rotate(ctx, appointment))
-    content = _booked(replayed, settings, staff=staff).model_dump(mode="json")
-    return JSONResponse(content, status_code=earlier.status_code)
+    booked = idempotency.book_once(ctx, data=body, key=idempotency_key, staff=staff)
+    return _booked(booked, settings, staff=staff)
 
 
 def _booked(

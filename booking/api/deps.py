@@ -7,11 +7,12 @@ No ``from __future__ import annotations`` here: the closure in :func:`staff` nee
 annotations evaluated where ``guard`` is in scope.
 """
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.concurrency import contextmanager_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -29,10 +30,15 @@ ALL_ROLES = frozenset(Role)
 _bearer = HTTPBearer(auto_error=False, description="token from POST /api/v1/auth/login")
 
 
-def _session(request: Request) -> Iterator[Session]:
+async def _session(request: Request) -> AsyncIterator[Session]:
+    """Requests wait for their turn at the database here, on the event loop, not in a
+    worker thread (see Database.turn)."""
     database: Database = request.app.state.database
-    with database.session(write=request.method not in READ_METHODS) as session:
-        yield session
+    write = request.method not in READ_METHODS
+    async with database.turn(write=write) as queued:
+        unit = database.session(write=write, queued=queued)
+        async with contextmanager_in_threadpool(unit) as session:
+            yield session
 
 
 # scope="function": commit before the response is sent, so a failed commit is the response.

@@ -80,7 +80,7 @@ CODES: dict[str, dict[int, tuple[str, ...]]] = {
     },
     "book": {
         403: ("forbidden",),
-        409: ("slot_taken", "idempotency_in_progress"),
+        409: ("slot_taken", "request_in_progress"),
         422: (
             "gate_not_met",
             "manage_link_required",

@@ -16,8 +16,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from booking.api.redaction import redact
-from core.db import lost_race
-from core.errors import DomainError
+from core.db import gave_up_waiting, lost_race
+from core.errors import Busy, DomainError
 
 log = logging.getLogger("clinic.api")
 PROBLEM_JSON = "application/problem+json"
@@ -32,15 +32,14 @@ def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
         "code": code,
         **extra,
     }
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if "retry_after" in extra:
+        headers["Retry-After"] = str(extra["retry_after"])
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def domain_problem(exc: DomainError) -> JSONResponse:
-    response = problem(exc.status, exc.code, exc.message, **exc.extra)
-    if (wait := exc.extra.get("retry_after")) is not None:
-        response.headers["Retry-After"] = str(wait)
-    return response
+    return problem(exc.status, exc.code, exc.message, **exc.extra)
 
 
 def _readable(error: dict[str, Any]) -> dict[str, Any]:
@@ -83,7 +82,8 @@ def _allowed(request: Request) -> list[str]:
 
 class ContainUnexpected:
     """Turns an exception no handler took into a problem before it reaches the server: a
-    transaction PostgreSQL aborted to settle a race is a 409, anything else a 500.
+    transaction PostgreSQL aborted to settle a race is a 409, a lock wait that ran out a
+    503 ``busy``, anything else a 500.
 
     Only where it happened is logged (type, route, stack frames), never what it said: an
     exception's text can carry patient data (PostgreSQL quotes a failing row), and letting
@@ -116,6 +116,9 @@ def _answer(exc: Exception, method: str, path: str) -> JSONResponse:
     if lost_race(exc):
         log.info("concurrent change on %s %s", method, path)
         return problem(409, "concurrent_change", _RACE)
+    if gave_up_waiting(exc):
+        log.warning("lock wait ran out on %s %s", method, path)
+        return domain_problem(Busy())
     if isinstance(exc, DataError):  # a value the database refuses as data (NUL in text …)
         log.info("data the database refused on %s %s", method, path)
         return problem(422, "validation_error", _DATA, errors=[])

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 
 from booking.api.deps import AppSettings, Caller
 from booking.schemas.appointments import BookingIn
@@ -43,12 +44,20 @@ def _hold_limits(request: Request, ctx: Caller, settings: AppSettings) -> Iterat
         yield
 
 
-def _booking_limits(request: Request, body: BookingIn, ctx: Caller, settings: AppSettings) -> None:
-    # ``body`` is the route's own body (same name and type: FastAPI reads it once).
+def _booking_limits(
+    request: Request,
+    body: BookingIn,
+    ctx: Caller,
+    settings: AppSettings,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> None:
+    # ``body`` and the header are the route's own (same names and types: read once).
     if ctx.staff is None:
         limits = _throttle(request, settings)
-        limits.attempt(client_key=_client_key(request, limits),
-                       contacts=throttle.patient_contacts(body))  # fmt: skip
+        limits.attempt(
+            client_key=_client_key(request, limits), contacts=throttle.patient_contacts(body),
+            idempotency_key=idempotency_key,
+        )  # fmt: skip
 
 
 # scope="function": set up after, and torn down before, the request's session.

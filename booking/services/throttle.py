@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from limits import RateLimitItem, parse_many
+from limits import RateLimitItem, parse, parse_many
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import event, select, text
@@ -66,6 +66,10 @@ def patient_contacts(body: BookingIn) -> list[str]:
     return contacts + ([f"email:{body.patient.email.lower()}"] if body.patient.email else [])
 
 
+# A copy of an idempotent request seen within this window was already counted.
+_ONCE = parse("1/hour")
+
+
 @dataclass(frozen=True)
 class Throttle:
     """One per app: the parsed settings and the attempt counters."""
@@ -92,8 +96,16 @@ class Throttle:
         # Keyed: a bare hash of an IPv4 address is reversed by trying all 2^32 of them.
         return hmac.new(self.secret, value.encode(), hashlib.sha256).hexdigest()
 
-    def attempt(self, *, client_key: str, contacts: Iterable[str] = ()) -> None:
-        """Count one booking attempt for the client and each contact, or refuse it."""
+    def attempt(
+        self, *, client_key: str, contacts: Iterable[str] = (), idempotency_key: str | None = None
+    ) -> None:
+        """Count one booking attempt for the client and each contact, or refuse it. Copies
+        of one idempotent request (same client, same ``Idempotency-Key``) count once: all
+        of them together book at most one appointment, and a retry must hear its answer."""
+        if idempotency_key is not None and not self.limiter.hit(
+            _ONCE, "retry", client_key, self.key(idempotency_key)
+        ):
+            return
         self._hit(self.per_client, "client", client_key)
         for contact in contacts:
             self._hit(self.per_patient, "patient", self.key(contact))

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError, PendingRollbackError
+from sqlalchemy.orm import Session
 
-from core.db import Database, normalise_url
+from core.db import Database, gave_up_waiting, normalise_url
+from core.errors import Busy
 
 
 @pytest.fixture
@@ -67,3 +71,69 @@ def test_postgres_urls_always_use_psycopg3() -> None:
 def test_ping_reports_an_unreachable_database() -> None:
     db = Database.from_url("postgresql://nobody@127.0.0.1:1/none")
     assert db.ping() is False
+
+
+def _lock_is_free(db: Database) -> bool:
+    assert db.write_lock is not None
+    if not db.write_lock.acquire(timeout=0):
+        return False
+    db.write_lock.release()
+    return True
+
+
+def test_a_write_session_holds_the_write_lock_until_it_commits(sqlite_db: Database) -> None:
+    with sqlite_db.session() as session:
+        session.execute(text("SELECT 1"))
+        assert not _lock_is_free(sqlite_db)
+    assert _lock_is_free(sqlite_db)
+
+
+def test_the_write_lock_goes_with_a_rollback_or_a_lost_connection(sqlite_db: Database) -> None:
+    def unit_of_work(end: Callable[[Session], None]) -> None:
+        with sqlite_db.session() as session:
+            session.execute(text("SELECT 1"))
+            end(session)
+
+    def fail(_session: Session) -> None:
+        raise RuntimeError("boom")
+
+    def lose_connection(session: Session) -> None:
+        session.connection().invalidate()
+        assert _lock_is_free(sqlite_db)  # at once, not when the session ends
+
+    with pytest.raises(RuntimeError):
+        unit_of_work(fail)
+    assert _lock_is_free(sqlite_db)
+    with pytest.raises(PendingRollbackError):  # the commit finds the connection gone
+        unit_of_work(lose_connection)
+    assert _lock_is_free(sqlite_db)
+
+
+def test_a_read_session_never_queues_for_the_write_lock(sqlite_db: Database) -> None:
+    assert sqlite_db.write_lock is not None
+    assert sqlite_db.write_lock.acquire(timeout=0)
+    try:
+        with sqlite_db.session(write=False) as session:
+            assert session.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        sqlite_db.write_lock.release()
+
+
+def test_a_writer_whose_wait_runs_out_is_busy(tmp_path: Path) -> None:
+    db = Database.from_url(f"sqlite:///{tmp_path / 'busy.db'}", write_wait_ms=20)
+    assert db.write_lock is not None
+    assert db.write_lock.acquire(timeout=0)
+    with db.session() as session, pytest.raises(Busy):
+        session.execute(text("SELECT 1"))
+    db.write_lock.release()
+    assert _lock_is_free(db)
+    db.dispose()
+
+
+def test_a_lock_wait_that_ran_out_in_the_database_is_told_apart() -> None:
+    locked = sqlite3.OperationalError("database is locked")
+    locked.sqlite_errorcode = sqlite3.SQLITE_BUSY
+    assert gave_up_waiting(OperationalError("BEGIN IMMEDIATE", None, locked))
+    other = sqlite3.OperationalError("no such table: t")
+    other.sqlite_errorcode = sqlite3.SQLITE_ERROR
+    assert not gave_up_waiting(OperationalError("SELECT", None, other))

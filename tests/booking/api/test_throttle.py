@@ -141,3 +141,23 @@ def test_a_trusted_proxy_names_the_client(
         # Another client behind the same proxy has its own allowance.
         other = {"X-Forwarded-For": "198.51.100.20"}
         assert _hold(proxy, clinic, STARTS[3], **other).status_code == 201
+
+
+def test_copies_of_one_idempotent_booking_count_once(
+    clinic: Clinic, make_app: Callable[..., FastAPI], database: Database, clock: FrozenClock
+) -> None:
+    """A client retrying one request (same Idempotency-Key) hears its booking every time;
+    a new key is a new attempt and is limited as usual."""
+    app = make_app(booking_rate_per_client="2/minute", booking_rate_per_patient="2/minute")
+    body = {"appointment_type_id": clinic.consult["id"], "starts_at": STARTS[0],
+            "patient": patient_details(4)}  # fmt: skip
+    with _at(app, PATIENT) as client:
+        retry = {"Idempotency-Key": "retry-me"}
+        answers = [client.post("/api/v1/appointments", json=body, headers=retry) for _ in range(6)]
+        assert [a.status_code for a in answers] == [201] * 6
+        assert len({a.json()["appointment"]["starts_at"] for a in answers}) == 1
+        other = body | {"starts_at": STARTS[1]}
+        fresh = {"Idempotency-Key": "another"}
+        assert client.post("/api/v1/appointments", json=other, headers=fresh).status_code == 201
+        third = body | {"starts_at": STARTS[2]}
+        _expect_429(client.post("/api/v1/appointments", json=third), at_most=60)
