@@ -30,3 +30,15 @@ _PATTERN = re.compile(
 def forbidden_terms_in(text: str) -> list[str]:
     """The forbidden words found in ``text``, lower-cased, in order of appearance."""
     return [match.group(0).lower() for match in _PATTERN.finditer(text)]
+
+
+_LEFTOVER_SPACE = re.compile(r"\s{2,}")
+
+
+def redact(text: str) -> str:
+    """``text`` without its forbidden words: a clinic called "Ketamine Wellness" is
+    "Wellness" in an SMS. May be empty; the caller picks a neutral fallback."""
+    if not _PATTERN.search(text):
+        return text
+    cleaned = _LEFTOVER_SPACE.sub(" ", _PATTERN.sub(" ", text))
+    return cleaned.strip(" ,;:-/&+|()")
