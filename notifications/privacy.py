@@ -33,6 +33,11 @@ def forbidden_terms_in(text: str) -> list[str]:
 
 
 _LEFTOVER_SPACE = re.compile(r"\s{2,}")
+_EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]")
+# Words left hanging at either end once a term is gone: "treatment for (depression)".
+_DANGLING = re.compile(
+    r"^(?:(?:for|with|and|of|or|&|\+)\s+)+|(?:\s+(?:for|with|and|of|or|&|\+))+$", re.IGNORECASE
+)
 
 
 def redact(text: str) -> str:
@@ -40,5 +45,6 @@ def redact(text: str) -> str:
     "Wellness" in an SMS. May be empty; the caller picks a neutral fallback."""
     if not _PATTERN.search(text):
         return text
-    cleaned = _LEFTOVER_SPACE.sub(" ", _PATTERN.sub(" ", text))
-    return cleaned.strip(" ,;:-/&+|()")
+    cleaned = _EMPTY_BRACKETS.sub(" ", _PATTERN.sub(" ", text))
+    cleaned = _LEFTOVER_SPACE.sub(" ", cleaned).strip(" ,;:-/&+|()")
+    return _DANGLING.sub("", cleaned).strip(" ,;:-/&+|()")

@@ -77,6 +77,7 @@ def render(
     _check(subject)
     body_values = neutral if audience is Audience.ESCORT else _values(context)
     text = _tidy(_block(kind, f"{prefix}email", body_values))
+    text += "\n" + _tidy(_block_of("signature.txt", "email", neutral))
     return Rendered(text=text, subject=subject, html=_html(subject, text, context.manage_url))
 
 
