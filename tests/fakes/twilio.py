@@ -71,7 +71,10 @@ class FakeTwilio:
         self._sids = itertools.count(1)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll: stop() waits for the loop to notice, once per test.
+        self._thread = threading.Thread(
+            target=lambda: self._server.serve_forever(poll_interval=0.02), daemon=True
+        )
 
     @property
     def base_url(self) -> str:
@@ -84,6 +87,10 @@ class FakeTwilio:
 
     def stop(self) -> None:
         self._server.shutdown()
+        self._server.server_close()
+
+    def stop_unstarted(self) -> None:
+        """Close the socket of a fake never started: its address then refuses connections."""
         self._server.server_close()
 
     def fail(self, number: str, failure: Failure) -> None:
