@@ -23,6 +23,7 @@ from notifications.channels.base import (
     Sent,
     TransientFailure,
 )
+from notifications.privacy import forbidden_terms_in
 
 TWILIO_ORIGIN = "https://api.twilio.com"
 OPTED_OUT = 21610  # the number replied STOP: record it, never retry
@@ -82,6 +83,8 @@ class TwilioSms:
         self._status_callback = status_callback
 
     def send(self, message: OutgoingMessage) -> Sent:
+        if forbidden_terms_in(message.text):  # the renderer's promise, kept at the door too
+            raise PermanentFailure("privacy_blocked", "the text names a forbidden word")
         options = dict(self._sender)
         if self._status_callback:
             options["status_callback"] = self._status_callback

@@ -118,3 +118,11 @@ def test_wrong_credentials_are_transient_so_nothing_falls_back(fake_twilio: Fake
 def test_a_sender_is_required() -> None:
     with pytest.raises(ValueError, match="from-number or a Messaging Service"):
         TwilioSms(account_sid="AC1", auth_token="t")
+
+
+def test_a_text_that_names_a_drug_is_never_sent(fake_twilio: FakeTwilio) -> None:
+    leaky = OutgoingMessage(ChannelKind.SMS, PATIENT, "Your ketamine session is tomorrow", "k")
+    with pytest.raises(PermanentFailure) as caught:
+        _channel(fake_twilio).send(leaky)
+    assert caught.value.code == "privacy_blocked"
+    assert fake_twilio.attempts == 0
