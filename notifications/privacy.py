@@ -30,3 +30,21 @@ _PATTERN = re.compile(
 def forbidden_terms_in(text: str) -> list[str]:
     """The forbidden words found in ``text``, lower-cased, in order of appearance."""
     return [match.group(0).lower() for match in _PATTERN.finditer(text)]
+
+
+_LEFTOVER_SPACE = re.compile(r"\s{2,}")
+_EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]")
+# Words left hanging at either end once a term is gone: "treatment for (depression)".
+_DANGLING = re.compile(
+    r"^(?:(?:for|with|and|of|or|&|\+)\s+)+|(?:\s+(?:for|with|and|of|or|&|\+))+$", re.IGNORECASE
+)
+
+
+def redact(text: str) -> str:
+    """``text`` without its forbidden words: a clinic called "Ketamine Wellness" is
+    "Wellness" in an SMS. May be empty; the caller picks a neutral fallback."""
+    if not _PATTERN.search(text):
+        return text
+    cleaned = _EMPTY_BRACKETS.sub(" ", _PATTERN.sub(" ", text))
+    cleaned = _LEFTOVER_SPACE.sub(" ", cleaned).strip(" ,;:-/&+|()")
+    return _DANGLING.sub("", cleaned).strip(" ,;:-/&+|()")

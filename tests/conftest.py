@@ -32,6 +32,7 @@ from core import migrations
 from core.clock import FrozenClock
 from core.db import Database, normalise_url
 from core.settings import Settings
+from tests.fakes.fixtures import fake_smtp, fake_twilio, loopback_certificate, tls_smtp  # noqa: F401
 
 
 @pytest.fixture(autouse=True, scope="session")
