@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from core.clock import SystemClock
 from scheduler.facts import AppointmentFacts
 from scheduler.policy import notices_for
 
@@ -13,7 +14,7 @@ def plan(session: Session, facts: AppointmentFacts) -> int:
 
     Runs inside the caller's transaction. Returns how many notices are pending.
     """
-    planned = notices_for(facts)
+    planned = notices_for(facts, now=SystemClock().now())
     # The outbox table arrives with the notices issue; until then nothing is stored.
     del session
     return len(planned)
