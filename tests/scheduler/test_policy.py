@@ -76,12 +76,11 @@ def test_completion_sends_ready_for_pickup_and_aftercare_at_the_real_discharge()
 
 
 def test_an_iv_session_has_no_rems_task_and_a_consult_no_aftercare() -> None:
-    def done(kind: str) -> PlannedNotice | list[PlannedNotice]:
+    def done(kind: str) -> list[PlannedNotice]:
         f = facts(kind=kind, starts_in=timedelta(hours=-3), completed_at=NOW)
         return notices_for(replace(f, status="completed", change=Change.COMPLETED), now=NOW)
 
     iv = done("iv_infusion")
-    assert isinstance(iv, list)
     assert K.REMS_FORM not in by_kind(iv)
     assert K.AFTERCARE in by_kind(iv)
     assert done("consult") == []
