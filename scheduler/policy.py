@@ -21,7 +21,6 @@ from scheduler.rules import (
     BEFORE_VISIT,
     DEFAULT_POLICY,
     REMINDERS,
-    TIME_CRITICAL,
     Anchor,
     Audience,
     NoticeKind,
@@ -172,13 +171,9 @@ def _first_placeable(
 
 def sms_moment(notice: PlannedNotice, policy: NoticePolicy, now: datetime) -> datetime | None:
     """When this notice may go by SMS (None: never before its deadline)."""
-    hours = policy.quiet_hours
-    if notice.kind in TIME_CRITICAL and hours.exempt_time_critical:
-        return max(notice.due_at, now)
-    prefer = quiet_hours.Shift.EARLIER if notice.kind in BEFORE_VISIT else quiet_hours.Shift.LATER
-    return quiet_hours.place(
-        notice.due_at, zone=ZoneInfo(notice.zone), hours=hours, prefer=prefer,
-        not_before=now, send_before=notice.send_before,
+    return quiet_hours.sms_moment(
+        notice.kind, notice.due_at, zone=notice.zone, hours=policy.quiet_hours, now=now,
+        send_before=notice.send_before,
     )  # fmt: skip
 
 

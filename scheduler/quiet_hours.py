@@ -12,7 +12,7 @@ import enum
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from scheduler.rules import QuietHours
+from scheduler.rules import BEFORE_VISIT, TIME_CRITICAL, NoticeKind, QuietHours
 
 
 class Shift(enum.StrEnum):
@@ -70,3 +70,22 @@ def place(
         if moment >= not_before and (send_before is None or moment < send_before):
             return moment
     return None
+
+
+def sms_moment(
+    kind: NoticeKind,
+    due: datetime,
+    *,
+    zone: str,
+    hours: QuietHours,
+    now: datetime,
+    send_before: datetime | None,
+) -> datetime | None:
+    """When a notice of this kind may go by SMS: the rule planning and dispatch share."""
+    if kind in TIME_CRITICAL and hours.exempt_time_critical:
+        return max(due, now)
+    prefer = Shift.EARLIER if kind in BEFORE_VISIT else Shift.LATER
+    return place(
+        due, zone=ZoneInfo(zone), hours=hours, prefer=prefer, not_before=now,
+        send_before=send_before,
+    )  # fmt: skip
