@@ -1,4 +1,8 @@
-"""What the scheduler is told about an appointment: plain facts, no booking internals."""
+"""What the scheduler is told about an appointment: plain facts, no booking internals.
+
+Booking builds one of these on every change. Every field past the first few has a default,
+so a caller that knows less still plans (a patient with no channel is shown to staff).
+"""
 
 from __future__ import annotations
 
@@ -20,14 +24,44 @@ class Change(enum.StrEnum):
     CORRECTED = "corrected"  # a check-in, discharge or no-show undone: back to ``status``
 
 
+class ContactRestriction(enum.StrEnum):
+    """The patient's confidential-communication request (mirrors booking's values)."""
+
+    NONE = "none"
+    EMAIL_ONLY = "email_only"
+    SMS_ONLY = "sms_only"
+
+
 @dataclass(frozen=True)
 class AppointmentFacts:
     appointment_id: uuid.UUID
     change: Change
-    status: str
+    status: str  # booked | checked_in | completed | cancelled | no_show
     kind: str  # consult | follow_up | iv_infusion | esketamine
     starts_at: datetime
     ends_at: datetime
-    zone: str
+    zone: str  # the location's IANA zone
     patient_id: uuid.UUID
-    completed_at: datetime | None = None
+    completed_at: datetime | None = None  # the real discharge time
+    sequence: int = 0  # the appointment's, grows on every change
+    series_id: uuid.UUID | None = None
+    series_starts: tuple[datetime, ...] = ()  # every session of the series, for one confirmation
+    # The patient's channels and what they allow.
+    patient_name: str = ""  # given name, for message bodies (never a subject)
+    patient_phone: str | None = None  # E.164
+    patient_email: str | None = None
+    sms_consent: bool = False
+    email_consent: bool = False
+    contact_restriction: ContactRestriction = ContactRestriction.NONE
+    no_escort_messages: bool = False
+    patient_zone: str | None = None  # None: the location's zone
+    escort_name: str | None = None
+    escort_phone: str | None = None
+    # What a message says about the visit.
+    location_name: str = ""
+    location_address: str = ""
+    location_phone: str = ""
+    clinician_name: str = ""
+    visit_name: str = ""  # the patient-facing name, never the drug
+    preparation: str = ""
+    manage_path: str | None = None

@@ -1,19 +1,83 @@
-"""The one entry point booking calls on every appointment change."""
+"""The one entry point booking calls on every appointment change: the outbox follows the book.
+
+Runs inside the caller's transaction and only flushes. Pending notices the policy no longer
+plans are withdrawn; a planned key already in the outbox is updated while pending and left
+alone once handled; a notice already sent for the same moment is not planned again (a
+check-in and its undoing must not repeat a pickup text). Sent rows are never touched.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.clock import SystemClock
 from scheduler.facts import AppointmentFacts
-from scheduler.policy import notices_for
+from scheduler.models import Notice, NoticeStatus
+from scheduler.policy import PlannedNotice, PlannedStatus, context_of, notices_for
+from scheduler.rules import DEFAULT_POLICY, Audience, NoticeKind, NoticePolicy
+
+S = NoticeStatus
+OPEN = frozenset({S.PENDING, S.CLAIMED})  # a claimed row is re-checked before it is sent
+HANDLED = frozenset({S.CLAIMED, S.SENT, S.DELIVERED})
+WITHDRAWN_REASON = "replanned"
 
 
-def plan(session: Session, facts: AppointmentFacts) -> int:
-    """Replace the appointment's pending notices with what the policy plans now.
+def plan(
+    session: Session,
+    facts: AppointmentFacts,
+    *,
+    now: datetime | None = None,
+    policy: NoticePolicy = DEFAULT_POLICY,
+) -> int:
+    """Replace the appointment's open notices with what the policy plans now.
 
-    Runs inside the caller's transaction. Returns how many notices are pending.
+    Returns how many notices are pending afterwards. ``now`` should be the change's own
+    instant (the request's clock); without it the system clock is read.
     """
-    planned = notices_for(facts)
-    # The outbox table arrives with the notices issue; until then nothing is stored.
-    del session
-    return len(planned)
+    now = now or SystemClock().now()
+    planned = notices_for(facts, policy, now=now)
+    mine = Notice.appointment_id == facts.appointment_id
+    existing = list(session.scalars(select(Notice).where(mine)))
+    by_key = {row.key: row for row in existing}
+    foreign = [p.key for p in planned if p.key not in by_key]  # a series' one confirmation
+    if foreign:
+        by_key |= {r.key: r for r in session.scalars(select(Notice).where(Notice.key.in_(foreign)))}
+    handled = {(r.kind, r.audience, r.moment_at) for r in existing if r.status in HANDLED}
+    context = context_of(facts)
+    for notice in planned:
+        row = by_key.get(notice.key)
+        if row is None and not _already_sent(notice, handled):
+            row = Notice(appointment_id=facts.appointment_id, key=notice.key, attempts=0)
+            row.created_at = now
+            session.add(row)
+            by_key[notice.key] = row
+            _fill(row, notice, context, now)
+        elif row is not None and row.status is S.PENDING:
+            _fill(row, notice, context, now)
+    kept = {notice.key for notice in planned}
+    for row in existing:
+        if row.status in OPEN and row.key not in kept:
+            row.status, row.reason, row.updated_at = S.WITHDRAWN, WITHDRAWN_REASON, now
+    session.flush()
+    return len(session.scalars(select(Notice.id).where(mine, Notice.status == S.PENDING)).all())
+
+
+def _already_sent(
+    notice: PlannedNotice, handled: set[tuple[NoticeKind, Audience, datetime]]
+) -> bool:
+    moment = (notice.kind, notice.audience, notice.moment_at)
+    return notice.status is PlannedStatus.PENDING and moment in handled
+
+
+def _fill(row: Notice, notice: PlannedNotice, context: dict[str, object], now: datetime) -> None:
+    row.kind, row.audience, row.channel = notice.kind, notice.audience, notice.channel
+    row.recipient, row.zone = notice.to, notice.zone
+    row.moment_at, row.due_at, row.send_before = notice.moment_at, notice.due_at, notice.send_before
+    row.status = NoticeStatus(notice.status.value)
+    row.reason = notice.reason.value if notice.reason else None
+    row.context = dict(context)
+    row.fallbacks = {"channels": [[channel.value, to] for channel, to in notice.fallbacks]}
+    row.updated_at = now

@@ -21,7 +21,7 @@ def told(monkeypatch: pytest.MonkeyPatch) -> list[AppointmentFacts]:
     """The facts the scheduler's policy receives, in order."""
     seen: list[AppointmentFacts] = []
 
-    def notices_for(facts: AppointmentFacts) -> list[object]:
+    def notices_for(facts: AppointmentFacts, *_: object, **__: object) -> list[object]:
         seen.append(facts)
         return []
 
