@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from booking.api import (
     appointments,
+    attention,
     audit,
     auth,
     clinicians,
@@ -57,6 +58,7 @@ ROUTERS = (
     rooms.appointment_types,
     patients.router,
     audit.router,
+    attention.router,  # before appointments: its path would read as an appointment id
     appointments.router,
     manage.router,
     series.router,

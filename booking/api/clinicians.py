@@ -6,6 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Response
 
+from booking.api.attention import ConfirmAffected
 from booking.api.deps import Admin, AnyStaff, FrontDesk
 from booking.models import Clinician, DateOverride, TimeOff, WorkingHours
 from booking.schemas.setup import (
@@ -73,9 +74,14 @@ def list_date_overrides(clinician_id: uuid.UUID, ctx: AnyStaff) -> list[DateOver
 
 @router.post("/{clinician_id}/date-overrides", response_model=DateOverrideOut, status_code=201)
 def add_date_override(
-    clinician_id: uuid.UUID, body: DateOverrideIn, ctx: FrontDesk
+    clinician_id: uuid.UUID,
+    body: DateOverrideIn,
+    ctx: FrontDesk,
+    confirm_affected: ConfirmAffected = False,
 ) -> DateOverride:
-    return hours.add_date_override(ctx, clinician_id=clinician_id, data=body)
+    return hours.add_date_override(
+        ctx, clinician_id=clinician_id, data=body, confirmed=confirm_affected
+    )
 
 
 @router.get("/{clinician_id}/time-off", response_model=list[TimeOffOut])
@@ -84,14 +90,25 @@ def list_time_off(clinician_id: uuid.UUID, ctx: AnyStaff) -> list[TimeOff]:
 
 
 @router.post("/{clinician_id}/time-off", response_model=TimeOffOut, status_code=201)
-def add_time_off(clinician_id: uuid.UUID, body: PeriodIn, ctx: FrontDesk) -> TimeOff:
-    return hours.add_time_off(ctx, clinician_id=clinician_id, data=body)
+def add_time_off(
+    clinician_id: uuid.UUID,
+    body: PeriodIn,
+    ctx: FrontDesk,
+    confirm_affected: ConfirmAffected = False,
+) -> TimeOff:
+    return hours.add_time_off(ctx, clinician_id=clinician_id, data=body, confirmed=confirm_affected)
 
 
 @router.delete("/{clinician_id}/{kind}/{rule_id}", status_code=204)
 def remove_rule(
-    clinician_id: uuid.UUID, kind: hours.RuleKind, rule_id: uuid.UUID, ctx: FrontDesk
+    clinician_id: uuid.UUID,
+    kind: hours.RuleKind,
+    rule_id: uuid.UUID,
+    ctx: FrontDesk,
+    confirm_affected: ConfirmAffected = False,
 ) -> Response:
     """Remove a weekly rule, a date override or a period of time off."""
-    hours.remove_clinician_rule(ctx, kind=kind, clinician_id=clinician_id, rule_id=rule_id)
+    hours.remove_clinician_rule(
+        ctx, kind=kind, clinician_id=clinician_id, rule_id=rule_id, confirmed=confirm_affected
+    )
     return Response(status_code=204)

@@ -7,6 +7,7 @@ import uuid
 from fastapi import APIRouter, Response
 from sqlalchemy import select
 
+from booking.api.attention import ConfirmAffected
 from booking.api.deps import Admin, AnyStaff, FrontDesk
 from booking.models import Location, LocationClosure
 from booking.schemas.setup import ClosureOut, LocationIn, LocationOut, LocationPatch, PeriodIn
@@ -41,8 +42,13 @@ def list_closures(location_id: uuid.UUID, ctx: AnyStaff) -> list[LocationClosure
 
 
 @router.post("/{location_id}/closures", response_model=ClosureOut, status_code=201)
-def add_closure(location_id: uuid.UUID, body: PeriodIn, ctx: FrontDesk) -> LocationClosure:
-    return hours.add_closure(ctx, location_id=location_id, data=body)
+def add_closure(
+    location_id: uuid.UUID,
+    body: PeriodIn,
+    ctx: FrontDesk,
+    confirm_affected: ConfirmAffected = False,
+) -> LocationClosure:
+    return hours.add_closure(ctx, location_id=location_id, data=body, confirmed=confirm_affected)
 
 
 @router.delete("/{location_id}/closures/{closure_id}", status_code=204)

@@ -16,15 +16,17 @@ and add than datetimes in the inner loop. Busy periods are indexed per resource,
 each test is a bisect instead of a scan.
 """
 
-from booking.availability.engine import find_slots, fits
+from booking.availability.engine import find_slots, fits, unworkable
 from booking.availability.inputs import (
     AvailabilityQuery,
+    Booking,
     ClinicianBusy,
     ClinicianMode,
     DayOverride,
     Period,
     Room,
     RoomBusy,
+    Roster,
     Slot,
     TypeRules,
     WeeklyHours,
@@ -32,15 +34,18 @@ from booking.availability.inputs import (
 
 __all__ = [
     "AvailabilityQuery",
+    "Booking",
     "ClinicianBusy",
     "ClinicianMode",
     "DayOverride",
     "Period",
     "Room",
     "RoomBusy",
+    "Roster",
     "Slot",
     "TypeRules",
     "WeeklyHours",
     "find_slots",
     "fits",
+    "unworkable",
 ]

@@ -1,33 +1,41 @@
-"""The two questions the engine answers: which starts are bookable, and why one is not."""
+"""The questions the engine answers: which starts are bookable, why one is not, and which
+existing bookings their clinician can no longer work."""
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime
 from uuid import UUID
 
-from booking.availability.inputs import AvailabilityQuery, Slot
+from booking.availability.inputs import AvailabilityQuery, Booking, Roster, Slot
 from booking.availability.plan import (
     ClinicianIndex,
     Plan,
     Spans,
     days,
+    index_hours,
     instant,
-    intervals,
     make_plan,
     micros,
+    spans_of,
     suitable_rooms,
 )
 
 
+def _away(closures: Spans, time_off: Spans, start: int, end: int) -> str | None:
+    # Closures and time off are compared with the session itself: buffers may run into them.
+    if closures.overlaps(start, end):
+        return "closed"
+    if time_off.overlaps(start, end):
+        return "time_off"
+    return None
+
+
 def _clinician_reason(plan: Plan, who: ClinicianIndex, start: int) -> str | None:
     """Why this clinician cannot start then (hours and the grid are checked by the caller)."""
-    end = start + plan.session
-    # Closures and time off are compared with the session itself: buffers may run into them.
-    if plan.closures.overlaps(start, end):
-        return "closed"
-    if who.time_off.overlaps(start, end):
-        return "time_off"
+    if away := _away(plan.closures, who.time_off, start, start + plan.session):
+        return away
     if who.busy.overlaps(start - plan.before, start + plan.clinician_span + plan.after):
         return "clinician_busy"
     if plan.max_starts is not None and _over_start_limit(plan, who, start, plan.max_starts):
@@ -87,7 +95,7 @@ def find_slots(query: AvailabilityQuery) -> list[Slot]:
     for clinician in clinicians:
         who = plan.clinicians[clinician]
         for day in days(query):
-            for lo, hi in intervals(plan, clinician, day):
+            for lo, hi in plan.hours.intervals(clinician, day):
                 for start in _grid(plan, lo, hi):
                     if start in found or who.blocked.covers(start):
                         continue
@@ -130,16 +138,32 @@ def _wrong_room(query: AvailabilityQuery, room_id: UUID | None) -> bool:
 
 
 def _grid_reason(plan: Plan, clinician: UUID, starts_at: datetime, start: int) -> str | None:
-    query = plan.query
-    local_day = starts_at.astimezone(query.zone).date()
     inside = False
-    # The day before too: a bound resolved forward over a gap can cross midnight.
-    for day in (local_day - timedelta(days=1), local_day):
-        if not query.first_day <= day <= query.last_day:
-            continue
-        for lo, hi in intervals(plan, clinician, day):
-            if lo <= start and start + plan.session <= hi:
-                if (start - lo) % plan.step == 0:
-                    return None
-                inside = True
+    for lo, hi in plan.hours.around(clinician, starts_at):
+        if lo <= start and start + plan.session <= hi:
+            if (start - lo) % plan.step == 0:
+                return None
+            inside = True
     return "misaligned" if inside else "outside_hours"
+
+
+def unworkable(roster: Roster, bookings: Sequence[Booking]) -> dict[UUID, str]:
+    """The bookings whose clinician can no longer work them, by id, with the reason
+    ("closed", "time_off" or "outside_hours"): the rules ``fits`` applies to hours, time off
+    and closures, without those about making a booking (notice, grid, other bookings)."""
+    clinicians = frozenset(booking.clinician_id for booking in bookings)
+    hours = index_hours(roster, clinicians)
+    closures = Spans(spans_of(roster.closures))
+    time_off = {c: Spans(spans_of(roster.time_off.get(c, ()))) for c in clinicians}
+    found: dict[UUID, str] = {}
+    for booking in bookings:
+        start, end = micros(booking.starts_at), micros(booking.ends_at)
+        reason = _away(closures, time_off[booking.clinician_id], start, end)
+        if reason is None and not any(
+            lo <= start and end <= hi
+            for lo, hi in hours.around(booking.clinician_id, booking.starts_at)
+        ):
+            reason = "outside_hours"
+        if reason is not None:
+            found[booking.id] = reason
+    return found

@@ -100,3 +100,27 @@ class Slot:
     ends_at: datetime  # start + max(clinician_minutes, room_minutes), real minutes
     clinician_id: UUID
     room_id: UUID | None
+
+
+@dataclass(frozen=True)
+class Roster:
+    """When clinicians can work at one location: the part of a query that is not about
+    making a booking (no type rules, no busy periods)."""
+
+    zone: ZoneInfo
+    weekly_hours: Sequence[WeeklyHours]  # at this location
+    overrides: Sequence[DayOverride]  # must be complete for first_day..last_day
+    time_off: Mapping[UUID, Sequence[Period]]
+    closures: Sequence[Period]
+    first_day: date
+    last_day: date
+
+
+@dataclass(frozen=True)
+class Booking:
+    """An existing appointment at the roster's location, to be checked against it."""
+
+    id: UUID
+    clinician_id: UUID
+    starts_at: datetime  # aware
+    ends_at: datetime  # the session's end (buffers excluded)

@@ -15,6 +15,7 @@ from booking.availability.inputs import (
     AvailabilityQuery,
     DayOverride,
     Period,
+    Roster,
     TypeRules,
     WeeklyHours,
 )
@@ -63,6 +64,60 @@ class Spans:
 
 
 @dataclass(frozen=True)
+class Hours:
+    """When clinicians work at one location: the weekly rules of each weekday, replaced on a
+    date by that date's overrides. The one reading of "working then" that every answer uses."""
+
+    zone: ZoneInfo
+    first_day: date  # overrides are known for these local dates only
+    last_day: date
+    weekly: dict[tuple[UUID, int], list[WeeklyHours]]
+    overrides: dict[tuple[UUID, date], list[DayOverride]]
+
+    def intervals(self, clinician: UUID, day: date) -> list[tuple[int, int]]:
+        """The clinician's working intervals on one local date, as instants."""
+        overrides = self.overrides.get((clinician, day))
+        if overrides is not None:
+            bounds = [
+                (o.start, o.end) for o in overrides if o.start is not None and o.end is not None
+            ]
+        else:
+            bounds = [
+                (rule.start, rule.end)
+                for rule in self.weekly.get((clinician, day.weekday()), ())
+                if (rule.effective_from is None or rule.effective_from <= day)
+                and (rule.effective_until is None or day <= rule.effective_until)
+            ]
+        return [
+            (wall(day, start, self.zone, end=False), wall(day, end, self.zone, end=True))
+            for start, end in bounds
+            if start < end
+        ]
+
+    def around(self, clinician: UUID, moment: datetime) -> Iterator[tuple[int, int]]:
+        """The intervals that can hold a session starting at ``moment``: those of its local
+        date and of the day before (a bound resolved forward over a gap can cross midnight)."""
+        local_day = moment.astimezone(self.zone).date()
+        for day in (local_day - timedelta(days=1), local_day):
+            if self.first_day <= day <= self.last_day:
+                yield from self.intervals(clinician, day)
+
+
+def index_hours(
+    source: AvailabilityQuery | Roster, clinicians: set[UUID] | frozenset[UUID]
+) -> Hours:
+    weekly: dict[tuple[UUID, int], list[WeeklyHours]] = {}
+    for rule in source.weekly_hours:
+        if rule.clinician_id in clinicians:
+            weekly.setdefault((rule.clinician_id, rule.weekday), []).append(rule)
+    overrides: dict[tuple[UUID, date], list[DayOverride]] = {}
+    for row in source.overrides:
+        if row.clinician_id in clinicians:
+            overrides.setdefault((row.clinician_id, row.on_date), []).append(row)
+    return Hours(source.zone, source.first_day, source.last_day, weekly, overrides)
+
+
+@dataclass(frozen=True)
 class ClinicianIndex:
     """One clinician's blockers, resolved once so the hot loop hashes no UUIDs."""
 
@@ -90,22 +145,13 @@ class Plan:
     closures: Spans
     clinicians: dict[UUID, ClinicianIndex]
     rooms: list[tuple[UUID, Spans]]  # in preference order
-    weekly: dict[tuple[UUID, int], list[WeeklyHours]]
-    overrides: dict[tuple[UUID, date], list[DayOverride]]
+    hours: Hours
 
 
 def make_plan(query: AvailabilityQuery, clinicians: Sequence[UUID], rooms: Sequence[UUID]) -> Plan:
     rules = query.rules
     now = micros(query.now)
     wanted = set(clinicians)
-    weekly: dict[tuple[UUID, int], list[WeeklyHours]] = {}
-    for rule in query.weekly_hours:
-        if rule.clinician_id in wanted:
-            weekly.setdefault((rule.clinician_id, rule.weekday), []).append(rule)
-    overrides: dict[tuple[UUID, date], list[DayOverride]] = {}
-    for row in query.overrides:
-        if row.clinician_id in wanted:
-            overrides.setdefault((row.clinician_id, row.on_date), []).append(row)
     return Plan(
         query=query,
         session=max(rules.clinician_minutes, rules.room_minutes) * MINUTE,
@@ -121,8 +167,7 @@ def make_plan(query: AvailabilityQuery, clinicians: Sequence[UUID], rooms: Seque
         closures=Spans(spans_of(query.closures)),
         clinicians=_clinician_index(query, wanted, list(spans_of(query.closures))),
         rooms=_room_index(query, rooms),
-        weekly=weekly,
-        overrides=overrides,
+        hours=index_hours(query, wanted),
     )
 
 
@@ -189,26 +234,6 @@ def _room_index(query: AvailabilityQuery, rooms: Sequence[UUID]) -> list[tuple[U
         if bucket is not None:
             bucket.append(span_of(row.period))
     return [(room, Spans(spans[room])) for room in rooms]
-
-
-def intervals(plan: Plan, clinician: UUID, day: date) -> list[tuple[int, int]]:
-    """The clinician's working intervals on one local date, as instants."""
-    zone = plan.query.zone
-    overrides = plan.overrides.get((clinician, day))
-    if overrides is not None:
-        bounds = [(o.start, o.end) for o in overrides if o.start is not None and o.end is not None]
-    else:
-        bounds = [
-            (rule.start, rule.end)
-            for rule in plan.weekly.get((clinician, day.weekday()), ())
-            if (rule.effective_from is None or rule.effective_from <= day)
-            and (rule.effective_until is None or day <= rule.effective_until)
-        ]
-    return [
-        (wall(day, start, zone, end=False), wall(day, end, zone, end=True))
-        for start, end in bounds
-        if start < end
-    ]
 
 
 def days(query: AvailabilityQuery) -> Iterator[date]:

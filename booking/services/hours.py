@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from contextlib import nullcontext
 from datetime import date, time
 
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from booking.models import (
     WorkingHours,
 )
 from booking.schemas.setup import DateOverrideIn, PeriodIn, WorkingHoursIn
+from booking.services.attention import Scope, guard
 from booking.services.audit import delete_audited, record_create
 from booking.services.context import Context
 from core.errors import Invalid, NotFound
@@ -86,8 +88,10 @@ def _override_clash(other: DateOverride, new: DateOverrideIn) -> bool:
 
 
 def add_date_override(
-    ctx: Context, *, clinician_id: uuid.UUID, data: DateOverrideIn
+    ctx: Context, *, clinician_id: uuid.UUID, data: DateOverrideIn, confirmed: bool = False
 ) -> DateOverride:
+    """Refused with 409 ``affects_appointments`` while it would strand bookings, unless
+    ``confirmed`` (so are time off, closures and removing hours)."""
     ctx.get(Clinician, clinician_id, "clinician")
     _require_location(ctx, data.location_id)
     existing = ctx.session.scalars(
@@ -102,9 +106,10 @@ def add_date_override(
                 f"{data.on_date.isoformat()} already has an override that overlaps this one",
                 conflicting_id=str(other.id),
             )
-    override = DateOverride(clinician_id=clinician_id, **data.model_dump())
-    ctx.session.add(override)
-    record_create(ctx, override, action="date_override.create")
+    with guard(ctx, Scope.around_date(clinician_id, data.on_date), confirmed=confirmed):
+        override = DateOverride(clinician_id=clinician_id, **data.model_dump())
+        ctx.session.add(override)
+        record_create(ctx, override, action="date_override.create")
     return override
 
 
@@ -115,11 +120,15 @@ def list_date_overrides(ctx: Context, *, clinician_id: uuid.UUID) -> list[DateOv
     return list(ctx.session.scalars(query.order_by(*order)))
 
 
-def add_time_off(ctx: Context, *, clinician_id: uuid.UUID, data: PeriodIn) -> TimeOff:
+def add_time_off(
+    ctx: Context, *, clinician_id: uuid.UUID, data: PeriodIn, confirmed: bool = False
+) -> TimeOff:
     ctx.get(Clinician, clinician_id, "clinician")
-    time_off = TimeOff(clinician_id=clinician_id, **data.model_dump())
-    ctx.session.add(time_off)
-    record_create(ctx, time_off, action="time_off.create")
+    scope = Scope(clinician_id=clinician_id, since=data.starts_at, until=data.ends_at)
+    with guard(ctx, scope, confirmed=confirmed):
+        time_off = TimeOff(clinician_id=clinician_id, **data.model_dump())
+        ctx.session.add(time_off)
+        record_create(ctx, time_off, action="time_off.create")
     return time_off
 
 
@@ -129,11 +138,15 @@ def list_time_off(ctx: Context, *, clinician_id: uuid.UUID) -> list[TimeOff]:
     return list(ctx.session.scalars(query.order_by(TimeOff.starts_at)))
 
 
-def add_closure(ctx: Context, *, location_id: uuid.UUID, data: PeriodIn) -> LocationClosure:
+def add_closure(
+    ctx: Context, *, location_id: uuid.UUID, data: PeriodIn, confirmed: bool = False
+) -> LocationClosure:
     ctx.get(Location, location_id, "location")
-    closure = LocationClosure(location_id=location_id, **data.model_dump())
-    ctx.session.add(closure)
-    record_create(ctx, closure, action="closure.create")
+    scope = Scope(location_id=location_id, since=data.starts_at, until=data.ends_at)
+    with guard(ctx, scope, confirmed=confirmed):
+        closure = LocationClosure(location_id=location_id, **data.model_dump())
+        ctx.session.add(closure)
+        record_create(ctx, closure, action="closure.create")
     return closure
 
 
@@ -165,14 +178,26 @@ _RULE_ACTIONS = {
 
 
 def remove_clinician_rule(
-    ctx: Context, *, kind: RuleKind, clinician_id: uuid.UUID, rule_id: uuid.UUID
+    ctx: Context,
+    *,
+    kind: RuleKind,
+    clinician_id: uuid.UUID,
+    rule_id: uuid.UUID,
+    confirmed: bool = False,
 ) -> None:
+    """Removing weekly hours or an override can strand bookings (guarded as adding time off
+    is); removing time off cannot."""
     model = _RULE_MODELS[kind]
     query = select(model).where(model.id == rule_id, model.clinician_id == clinician_id)
     rule = ctx.session.scalar(query)
     if rule is None:
         raise NotFound(kind.value.replace("-", " "))
-    delete_audited(ctx, rule, action=f"{_RULE_ACTIONS[kind]}.delete")
+    scope = Scope(clinician_id=clinician_id)
+    if isinstance(rule, DateOverride):
+        scope = Scope.around_date(clinician_id, rule.on_date)
+    watch = nullcontext() if isinstance(rule, TimeOff) else guard(ctx, scope, confirmed=confirmed)
+    with watch:
+        delete_audited(ctx, rule, action=f"{_RULE_ACTIONS[kind]}.delete")
 
 
 def remove_closure(ctx: Context, *, location_id: uuid.UUID, closure_id: uuid.UUID) -> None:

@@ -219,6 +219,30 @@ def _busy(
     return clinician_busy, room_busy
 
 
+def load_roster(
+    ctx: Context,
+    *,
+    location: Location,
+    clinicians: list[uuid.UUID],
+    since: datetime,
+    until: datetime,
+) -> av.Roster:
+    """When ``clinicians`` can work at ``location`` over [since, until), read as
+    :func:`load_query` reads it, for checking bookings already made."""
+    zone = ZoneInfo(location.timezone)
+    first_day = since.astimezone(zone).date() - timedelta(days=1)
+    last_day = until.astimezone(zone).date()
+    return av.Roster(
+        zone=zone,
+        weekly_hours=_weekly(ctx, location.id, clinicians),
+        overrides=_overrides(ctx, location.id, clinicians, first_day, last_day),
+        time_off=_time_off(ctx, clinicians, since, until),
+        closures=_closures(ctx, location.id, since, until),
+        first_day=first_day,
+        last_day=last_day,
+    )
+
+
 def local_day(instant: datetime, zone: str) -> date:
     return instant.astimezone(ZoneInfo(zone)).date()
 
