@@ -27,7 +27,7 @@ from sqlalchemy import insert, select
 from bench.harness import client
 from booking.models import Appointment, AppointmentStatus, AppointmentType, Occupancy, Role
 from booking.schemas.staff import StaffUserIn
-from booking.services import occupancy
+from booking.services import manage_links, occupancy
 from booking.services.context import Actor, Context
 from booking.services.staff import create_user
 from core.clock import SystemClock
@@ -256,7 +256,7 @@ def appointment_row(
         "escort_phone": ESCORT["phone"] if escort else None,
         "gate_override_reason": None, "booked_by": "staff",
         "manage_token_hash": hash_token(new_token()),
-        "manage_token_expires_at": ends_at + timedelta(days=7),
+        "manage_token_expires_at": manage_links.expires_at(ends_at),
         "created_at": now, "updated_at": now, "late_cancel": False,
     }  # fmt: skip
 

@@ -15,9 +15,11 @@ from booking.api import (
     attention,
     audit,
     auth,
+    clinic,
     clinicians,
     locations,
     manage,
+    manage_links,
     patients,
     problems,
     redaction,
@@ -42,9 +44,10 @@ PUBLIC_ROUTES = frozenset(
         ("GET", "/api/v1/availability"),
         ("POST", "/api/v1/holds"),
         ("POST", "/api/v1/appointments"),
-        ("GET", "/api/v1/manage/{token}"),
-        ("POST", "/api/v1/manage/{token}/reschedule"),
-        ("POST", "/api/v1/manage/{token}/cancel"),
+        ("GET", "/api/v1/manage/{token:path}"),
+        ("POST", "/api/v1/manage/{token:path}/reschedule"),
+        ("POST", "/api/v1/manage/{token:path}/cancel"),
+        ("GET", "/api/v1/clinic"),
     }
 )
 
@@ -62,6 +65,8 @@ ROUTERS = (
     appointments.router,
     manage.router,
     series.router,
+    manage_links.router,
+    clinic.router,
 )
 
 

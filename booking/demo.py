@@ -46,10 +46,19 @@ TREATMENT_GATES = {
     "buffer_before_minutes": 10,
     "buffer_after_minutes": 15,
 }
+_TREATMENT_PREPARATION = (
+    "No alcohol or recreational drugs for 12 hours before. Take your medicines as your "
+    "clinician instructed. Bring your escort's name and phone: they take you home, and you "
+    "may not drive until the next day after restful sleep."
+)
 TYPES = [
     AppointmentTypeIn(
         name="Consult (psychiatric evaluation)",
         public_name="Consultation",
+        description="A first hour with a clinician: your history, your goals, and whether "
+        "treatment here suits you.",
+        preparation="Bring a list of the medicines you take and any recent records. "
+        "Arrive ten minutes early to fill in the intake forms.",
         kind=AppointmentKind.CONSULT,
         clinician_minutes=60,
         room_kind=RoomKind.CONSULT_ROOM,
@@ -60,6 +69,8 @@ TYPES = [
     AppointmentTypeIn(
         name="Follow-up / integration visit",
         public_name="Follow-up visit",
+        description="Half an hour with your clinician to talk over how you are doing.",
+        preparation="Note anything you want to discuss since your last visit.",
         kind=AppointmentKind.FOLLOW_UP,
         clinician_minutes=30,
         online_bookable=True,
@@ -68,6 +79,8 @@ TYPES = [
     AppointmentTypeIn(
         name="IV ketamine infusion",
         public_name="Clinic session",
+        description="An IV ketamine infusion with about two hours in the clinic.",
+        preparation=_TREATMENT_PREPARATION,
         kind=AppointmentKind.IV_INFUSION,
         clinician_minutes=60,  # the clinician is needed for the first hour only
         room_minutes=120,
@@ -78,6 +91,8 @@ TYPES = [
     AppointmentTypeIn(
         name="Esketamine nasal spray (REMS)",
         public_name="Clinic session",
+        description="An esketamine nasal spray session with at least two hours of observation.",
+        preparation=_TREATMENT_PREPARATION,
         kind=AppointmentKind.ESKETAMINE,
         clinician_minutes=30,
         room_minutes=150,  # at least two hours of observation
@@ -89,7 +104,11 @@ TYPES = [
     ),
 ]
 
-CLINICIANS = [("Dr. Maya Okafor", "MD"), ("Dr. Samuel Reyes", "DO"), ("Jordan Lee", "PMHNP-BC")]
+CLINICIANS = [
+    ("Dr. Maya Okafor", "MD", "Dr. Maya Okafor, MD"),
+    ("Dr. Samuel Reyes", "DO", "Dr. Samuel Reyes, DO"),
+    ("Jordan Lee", "PMHNP-BC", "Jordan Lee, psychiatric nurse practitioner"),
+]
 PATIENTS = [
     ("Alex", "Morgan", date(1985, 3, 14), "+16175550111", "alex.morgan@example.com"),
     ("Priya", "Shah", date(1990, 7, 2), "+16175550112", "priya.shah@example.com"),
@@ -123,7 +142,7 @@ def seed(ctx: Context) -> list[DemoLogin]:
     rooms += [(f"Chair {n}", RoomKind.TREATMENT_CHAIR) for n in range(1, 5)]
     for name, kind in rooms:
         _find_or_add(ctx, Room, {"location_id": location.id, "name": name}, kind=kind)
-    clinicians = [_seed_clinician(ctx, name, cred, types, location) for name, cred in CLINICIANS]
+    clinicians = [_seed_clinician(ctx, person, types, location) for person in CLINICIANS]
     for given, family, born, phone, email in PATIENTS:
         identity = {"given_name": given, "family_name": family, "date_of_birth": born}
         consent = {"sms_consent_at": ctx.now, "email_consent_at": ctx.now if email else None}
@@ -134,12 +153,15 @@ def seed(ctx: Context) -> list[DemoLogin]:
 
 
 def _seed_clinician(
-    ctx: Context, name: str, credentials: str, types: list[AppointmentType], location: Location
+    ctx: Context, person: tuple[str, str, str], types: list[AppointmentType], location: Location
 ) -> Clinician:
+    name, credentials, display_name = person
     clinician = ctx.session.scalar(select(Clinician).filter_by(name=name))
     if clinician is not None:
         return clinician
-    clinician = Clinician(name=name, credentials=credentials, appointment_types=types)
+    clinician = Clinician(
+        name=name, credentials=credentials, display_name=display_name, appointment_types=types
+    )
     ctx.session.add(clinician)
     ctx.session.flush()
     for weekday in range(5):  # Monday to Friday, 08:00 to 17:00

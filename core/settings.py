@@ -16,6 +16,7 @@ class Settings(BaseSettings):
     # Unset means a per-process random key: fine for a laptop, wrong for several processes.
     secret_key: str = Field(default_factory=lambda: secrets.token_urlsafe(32))
     public_url: str = "http://127.0.0.1:8000"
+    name: str = "Clinic"  # CLINIC_NAME: the clinic as patients see it (manage link, booking page)
 
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None

@@ -14,4 +14,5 @@ def new_token() -> str:
 
 def hash_token(token: str) -> str:
     # 256 random bits need no salt or slow hash: a SHA-256 preimage is out of reach.
-    return hashlib.sha256(token.encode()).hexdigest()
+    # Any string hashes, lone surrogates included: a malformed token is merely unknown.
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()

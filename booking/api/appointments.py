@@ -29,7 +29,7 @@ from booking.schemas.appointments import (
     UndoIn,
 )
 from booking.schemas.fields import CalendarDate, TimeZoneName
-from booking.services import appointments, changes, idempotency, listing
+from booking.services import appointments, changes, idempotency, listing, manage_links
 from booking.services.slots import load_query, require_location
 from core.errors import Invalid
 from core.settings import Settings
@@ -102,7 +102,7 @@ def book(
         return _booked(booked, settings, staff=staff)
     # The first answer never arrived; a fresh manage token replaces the lost one.
     appointment = changes.load(ctx, uuid.UUID(earlier.body["appointment_id"]))
-    replayed = appointments.Booked(appointment, appointments.rotate_manage_token(ctx, appointment))
+    replayed = appointments.Booked(appointment, manage_links.rotate(ctx, appointment))
     content = _booked(replayed, settings, staff=staff).model_dump(mode="json")
     return JSONResponse(content, status_code=earlier.status_code)
 
@@ -110,10 +110,8 @@ def book(
 def _booked(
     booked: appointments.Booked, settings: Settings, *, staff: bool
 ) -> BookedOut | PatientBookedOut:
-    link = {
-        "manage_token": booked.manage_token,
-        "manage_url": f"{settings.public_url.rstrip('/')}/manage/{booked.manage_token}",
-    }
+    token = booked.manage_token
+    link = {"manage_token": token, "manage_url": manage_links.url(settings.public_url, token)}
     if staff:
         return BookedOut(appointment=AppointmentOut.model_validate(booked.appointment), **link)
     view = PatientAppointmentOut.model_validate(booked.appointment)

@@ -30,6 +30,7 @@ def _out(clinician: Clinician) -> ClinicianOut:
         id=clinician.id,
         name=clinician.name,
         credentials=clinician.credentials,
+        display_name=clinician.display_name,
         active=clinician.active,
         appointment_type_ids=[t.id for t in clinician.appointment_types],
     )

@@ -1,41 +1,39 @@
-"""The patient's own view through the secret manage link: see, reschedule, cancel."""
+"""The patient's own view through the secret manage link: see, reschedule, cancel.
+
+``{token:path}`` takes whatever follows ``/manage/`` (slashes, backslashes, any length), so
+a malformed token reaches the same lookup and the same 404 as an unknown one: neither the
+answer nor its timing describes a real token."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Path
-
-from booking.api.deps import PublicContext
-from booking.models import Appointment
-from booking.schemas.appointments import PatientAppointmentOut, PatientCancelIn, RescheduleIn
-from booking.services import changes
-from booking.services.appointments import find_by_manage_token
-from booking.services.context import Actor, Context
+from booking.api.deps import AppSettings, PublicContext
+from booking.schemas.appointments import PatientCancelIn, RescheduleIn
+from booking.schemas.manage import ManageView
+from booking.services import manage_view
 
 router = APIRouter(prefix="/api/v1/manage", tags=["manage"])
-Token = Annotated[str, Path(min_length=20, max_length=100)]
 
 
-def _as_patient(ctx: Context, appointment: Appointment) -> Context:
-    actor = Actor(kind="patient", id=appointment.patient_id, label="manage link")
-    return Context(session=ctx.session, actor=actor, now=ctx.now)
+@router.get("/{token:path}", response_model=ManageView, operation_id="view_my_appointment")
+def view(token: str, ctx: PublicContext, settings: AppSettings) -> ManageView:
+    return manage_view.view(ctx, token=token, clinic_name=settings.name)
 
 
-@router.get("/{token}", response_model=PatientAppointmentOut)
-def view(token: Token, ctx: PublicContext) -> Appointment:
-    return find_by_manage_token(ctx, token)
+@router.post(
+    "/{token:path}/reschedule", response_model=ManageView, operation_id="move_my_appointment"
+)
+def reschedule(
+    token: str, body: RescheduleIn, ctx: PublicContext, settings: AppSettings
+) -> ManageView:
+    return manage_view.reschedule(ctx, token=token, data=body, clinic_name=settings.name)
 
 
-@router.post("/{token}/reschedule", response_model=PatientAppointmentOut)
-def reschedule(token: Token, body: RescheduleIn, ctx: PublicContext) -> Appointment:
-    appointment = find_by_manage_token(ctx, token)
-    patient = _as_patient(ctx, appointment)
-    return changes.reschedule(patient, appointment=appointment, data=body, staff=False)
-
-
-@router.post("/{token}/cancel", response_model=PatientAppointmentOut)
-def cancel(token: Token, body: PatientCancelIn, ctx: PublicContext) -> Appointment:
-    appointment = find_by_manage_token(ctx, token)
-    patient = _as_patient(ctx, appointment)
-    return changes.cancel(patient, appointment=appointment, reason=body.reason, staff=False)
+@router.post(
+    "/{token:path}/cancel", response_model=ManageView, operation_id="cancel_my_appointment"
+)
+def cancel(
+    token: str, body: PatientCancelIn, ctx: PublicContext, settings: AppSettings
+) -> ManageView:
+    return manage_view.cancel(ctx, token=token, reason=body.reason, clinic_name=settings.name)

@@ -6,29 +6,39 @@ import uuid
 
 from fastapi import APIRouter, Response
 
-from booking.api.deps import AnyStaff, FrontDesk
+from booking.api.deps import AnyStaff, AppSettings, FrontDesk
 from booking.models import WaitlistEntry, WaitlistStatus
 from booking.schemas.appointments import (
     AppointmentOut,
     SeriesIn,
     SeriesOut,
+    SessionLink,
     WaitlistIn,
     WaitlistOut,
 )
+from booking.services import manage_links, waitlist
 from booking.services import series as series_service
-from booking.services import waitlist
 
 router = APIRouter(prefix="/api/v1", tags=["series and waitlist"])
 
 
 @router.post("/series", response_model=SeriesOut, status_code=201)
-def book_series(body: SeriesIn, ctx: FrontDesk) -> SeriesOut:
+def book_series(body: SeriesIn, ctx: FrontDesk, settings: AppSettings) -> SeriesOut:
     """All sessions or none; a 409 ``series_conflict`` lists, per session that does not fit,
-    the nearest starts that would (keeping the series' spacing)."""
+    the nearest starts that would (keeping the series' spacing). Each session has its own
+    manage link for the patient, shown once here."""
     series, booked = series_service.book_series(ctx, data=body)
+    links = [
+        SessionLink(
+            appointment_id=b.appointment.id, manage_token=b.manage_token,
+            manage_url=manage_links.url(settings.public_url, b.manage_token),
+        )
+        for b in booked
+    ]  # fmt: skip
     return SeriesOut(
         id=series.id, protocol=series.protocol, min_gap_hours=series.min_gap_hours,
-        appointments=[AppointmentOut.model_validate(a) for a in booked],
+        appointments=[AppointmentOut.model_validate(b.appointment) for b in booked],
+        manage_links=links,
     )  # fmt: skip
 
 

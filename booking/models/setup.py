@@ -73,6 +73,8 @@ class Clinician(IdMixin, Base):
 
     name: Mapped[str] = mapped_column(String(200))
     credentials: Mapped[str] = mapped_column(String(100), default="")
+    # What patients and the booking page see ("Dr. Maya Okafor, MD"); empty means the name.
+    display_name: Mapped[str] = mapped_column(String(200), default="")
     active: Mapped[bool] = mapped_column(default=True)
     appointment_types: Mapped[list[AppointmentType]] = relationship(
         secondary=clinician_appointment_types, lazy="raise", order_by="AppointmentType.name"
@@ -105,6 +107,9 @@ class AppointmentType(IdMixin, Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     # What patients, escorts and calendars see: never a drug, treatment or diagnosis.
     public_name: Mapped[str] = mapped_column(String(100))
+    # For the patient (booking page, manage link): what the visit is, and how to prepare.
+    description: Mapped[str] = mapped_column(String(500), default="")
+    preparation: Mapped[str] = mapped_column(Text, default="")
     kind: Mapped[AppointmentKind] = mapped_column(str_enum(AppointmentKind, "appointment_kind"))
     clinician_minutes: Mapped[int]
     room_kind: Mapped[RoomKind | None] = mapped_column(str_enum(RoomKind, "room_kind"))

@@ -84,9 +84,19 @@ class LocationOut(OutSchema):
     active: bool
 
 
+DisplayName = Annotated[
+    str, Field(max_length=200, description="what patients see; empty shows the name")
+]
+PatientText = Annotated[str, Field(max_length=500, description="shown to patients")]
+Preparation = Annotated[
+    str, Field(max_length=5000, description="shown to patients on their manage link")
+]
+
+
 class ClinicianIn(Schema):
     name: Name
     credentials: str = Field(default="", max_length=100)
+    display_name: DisplayName = ""
     appointment_type_ids: list[uuid.UUID] = Field(default_factory=list)
     active: bool = True
 
@@ -94,6 +104,7 @@ class ClinicianIn(Schema):
 class ClinicianPatch(PatchSchema):
     name: Name | None = None
     credentials: str | None = Field(default=None, max_length=100)
+    display_name: DisplayName | None = None
     appointment_type_ids: list[uuid.UUID] | None = None
     active: bool | None = None
 
@@ -102,6 +113,7 @@ class ClinicianOut(OutSchema):
     id: uuid.UUID
     name: str
     credentials: str
+    display_name: str
     active: bool
     appointment_type_ids: list[uuid.UUID]
 
@@ -132,6 +144,8 @@ class AppointmentTypeIn(Schema):
 
     name: Name
     public_name: str = Field(min_length=1, max_length=100)
+    description: PatientText = ""
+    preparation: Preparation = ""
     kind: AppointmentKind
     clinician_minutes: Minutes = Field(gt=0, le=24 * 60)
     room_kind: RoomKind | None = None
@@ -176,6 +190,8 @@ class AppointmentTypePatch(Schema):
 
     name: Name | None = None
     public_name: str | None = None
+    description: str | None = None
+    preparation: str | None = None
     kind: AppointmentKind | None = None
     clinician_minutes: Minutes | None = None
     room_kind: RoomKind | None = None

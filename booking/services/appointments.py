@@ -7,24 +7,21 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
-
+from booking.gates import check_gates
 from booking.models import Appointment, AppointmentType, Hold, Location, Patient
 from booking.schemas.appointments import BookingIn, EscortIn, HoldIn
 from booking.schemas.patients import PatientIn
-from booking.services import occupancy
+from booking.services import manage_links, occupancy
 from booking.services.audit import record, record_create
 from booking.services.context import Context
 from booking.services.patients import create_patient, possible_duplicates
 from booking.services.placement import place
 from booking.services.slots import require_location
-from core.errors import DomainError, Forbidden, Invalid, NotFound, Unauthenticated
-from core.tokens import hash_token, new_token
+from core.errors import Forbidden, Invalid, NotFound, Unauthenticated
 from scheduler.facts import AppointmentFacts, Change
 from scheduler.planning import plan
 
 HOLD_MINUTES = 10
-MANAGE_LINK_GRACE = timedelta(days=7)  # aftercare stays readable for a week
 
 
 @dataclass(frozen=True)
@@ -86,7 +83,6 @@ def create_appointment(
     series_id: uuid.UUID | None = None,
 ) -> Booked:
     """Write one appointment whose rules were checked: claim, audit, plan the notices."""
-    token = new_token()
     ends_at = occupancy.session_end(kind, spot.starts_at)
     appointment = Appointment(
         id=uuid.uuid4(), appointment_type_id=kind.id, patient_id=patient.id,
@@ -94,9 +90,9 @@ def create_appointment(
         series_id=series_id, starts_at=spot.starts_at, ends_at=ends_at,
         escort_name=escort.name if escort else None, escort_phone=escort.phone if escort else None,
         gate_override_reason=override_reason, booked_by=booked_by,
-        manage_token_hash=hash_token(token), manage_token_expires_at=ends_at + MANAGE_LINK_GRACE,
         created_at=ctx.now, updated_at=ctx.now,
     )  # fmt: skip
+    token = manage_links.issue(appointment)
     ctx.session.add(appointment)
     occupancy.claim(ctx, occupancy.rows_for(kind, spot, appointment_id=appointment.id))
     links = {"patient_id": patient.id, "appointment_id": appointment.id}
@@ -141,7 +137,7 @@ def _where(
 
 def _patient(ctx: Context, data: BookingIn, *, staff: bool, kind: AppointmentType) -> Patient:
     if data.manage_token is not None:
-        known = find_by_manage_token(ctx, data.manage_token)
+        known = manage_links.find(ctx, data.manage_token)
         return ctx.get(Patient, known.patient_id, "patient")
     if data.patient_id is not None:
         if not staff:
@@ -181,48 +177,6 @@ def match_or_register(ctx: Context, details: PatientIn) -> Patient:
     return patient
 
 
-_ESCORT = "a named adult escort (name and phone)"
-
-
-def check_gates(
-    kind: AppointmentType,
-    patient: Patient,
-    *,
-    escort: EscortIn | None,
-    override_reason: str | None,
-    staff: bool,
-) -> str | None:
-    """Treatments need a completed consult, signed consent, REMS enrollment (esketamine) and
-    a named escort. Only the escort may be waived, by staff with a reason; the clinical gates
-    are recorded on the patient by a clinician (REMS is the law, not a preference).
-
-    Returns the override reason when it was used, for the caller to audit."""
-    missing = [
-        message
-        for needed, met, message in (
-            (kind.requires_consult, patient.consult_completed_at, "a completed consult"),
-            (kind.requires_consent, patient.consent_signed_at, "signed treatment consent"),
-            (kind.requires_rems, patient.rems_enrolled_at, "REMS enrollment"),
-            (kind.requires_escort, escort, _ESCORT),
-        )
-        if needed and not met
-    ]
-    if not missing:
-        return None
-    if missing == [_ESCORT] and staff and override_reason:
-        return override_reason
-    if missing == [_ESCORT] and staff:
-        hint = "; staff may waive it with gate_override_reason"
-    elif staff:
-        hint = "; a clinician records clinical gates on the patient (they cannot be waived)"
-    else:
-        hint = ""
-    raise DomainError(
-        "gate_not_met", "this appointment needs " + ", ".join(missing) + hint, 422,
-        missing=missing,
-    )  # fmt: skip
-
-
 def facts_of(
     appointment: Appointment, kind: AppointmentType, location: Location, *, change: Change
 ) -> AppointmentFacts:
@@ -232,25 +186,3 @@ def facts_of(
         zone=location.timezone, patient_id=appointment.patient_id,
         completed_at=appointment.completed_at,
     )  # fmt: skip
-
-
-def find_by_manage_token(ctx: Context, token: str) -> Appointment:
-    appointment = ctx.session.scalar(
-        select(Appointment).where(Appointment.manage_token_hash == hash_token(token))
-    )
-    expires = appointment.manage_token_expires_at if appointment else None
-    if appointment is None or expires is None or expires <= ctx.now:
-        raise NotFound("appointment")
-    return appointment
-
-
-def rotate_manage_token(ctx: Context, appointment: Appointment) -> str:
-    """Replace the patient's manage link; the old one stops working at once."""
-    token = new_token()
-    appointment.manage_token_hash = hash_token(token)
-    record(
-        ctx, action="appointment.manage_link_rotated", entity=appointment,
-        patient_id=appointment.patient_id, appointment_id=appointment.id,
-    )  # fmt: skip
-    ctx.session.flush()
-    return token

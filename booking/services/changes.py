@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from booking import lifecycle
 from booking.models import Appointment, AppointmentStatus, AppointmentType, Location
 from booking.schemas.appointments import RescheduleIn
-from booking.services import occupancy, waitlist
+from booking.services import manage_links, occupancy, waitlist
 from booking.services.appointments import facts_of
 from booking.services.audit import update_audited
 from booking.services.context import Context
@@ -92,7 +92,7 @@ def move(ctx: Context, *, appointment: Appointment, data: RescheduleIn, staff: b
         "clinician_id": spot.clinician_id,
         "room_id": spot.room_id,
     }
-    changes["manage_token_expires_at"] = changes["ends_at"] + timedelta(days=7)  # type: ignore[operator]
+    changes["manage_token_expires_at"] = manage_links.expires_at(changes["ends_at"])  # type: ignore[arg-type]
     _touch(ctx, appointment, changes, Change.RESCHEDULED, "appointment.reschedule")
     waitlist.match_freed(ctx, freed=freed, kind=kind, location=location)
     return Moved(appointment, previous_room)

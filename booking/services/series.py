@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from booking import series as protocols
+from booking.gates import check_gates
 from booking.lifecycle import OCCUPYING
 from booking.models import Appointment, AppointmentType, Patient, Series
 from booking.schemas.appointments import SeriesIn
-from booking.services.appointments import bookable_type, check_gates, create_appointment
+from booking.services.appointments import Booked, bookable_type, create_appointment
 from booking.services.audit import record_create
 from booking.services.context import Context
 from booking.services.series_placement import Session, place_series
@@ -35,7 +36,7 @@ def _starts(data: SeriesIn, zone: ZoneInfo) -> tuple[str, list[datetime], int]:
     return protocol.name, protocols.proposed_starts(protocol, data.first_starts_at, zone, gap), gap
 
 
-def book_series(ctx: Context, *, data: SeriesIn) -> tuple[Series, list[Appointment]]:
+def book_series(ctx: Context, *, data: SeriesIn) -> tuple[Series, list[Booked]]:
     kind = bookable_type(ctx, data.appointment_type_id, staff=True)
     location = require_location(ctx, data.location_id)
     patient = ctx.get(Patient, data.patient_id, "patient")
@@ -64,7 +65,7 @@ def book_series(ctx: Context, *, data: SeriesIn) -> tuple[Series, list[Appointme
         create_appointment(
             ctx, kind=kind, location=location, patient=patient, spot=spot, escort=data.escort,
             override_reason=override, booked_by="staff", series_id=series.id,
-        ).appointment
+        )
         for spot in sorted(spots, key=lambda spot: spot.starts_at)
     ]  # fmt: skip
     return series, booked

@@ -66,6 +66,7 @@ def test_an_unexpected_error_is_a_500_problem_logged_without_its_text(
         raise RuntimeError(f"Failing row contains ({row})")
 
     app.add_api_route("/api/v1/manage/{token}/fail", fail, methods=["GET"])
+    app.router.routes.insert(0, app.router.routes.pop())  # before GET /manage/{token:path}
     with caplog.at_level(logging.ERROR, logger="clinic.api"):
         response = client.get("/api/v1/manage/secret-token-value/fail")
     assert response.status_code == 500
