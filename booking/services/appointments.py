@@ -13,10 +13,10 @@ from booking.schemas.appointments import BookingIn, EscortIn, HoldIn
 from booking.schemas.patients import PatientIn
 from booking.services import manage_links, occupancy
 from booking.services.audit import record, record_create
+from booking.services.clinic_setup import require_location
 from booking.services.context import Context
 from booking.services.patients import create_patient, possible_duplicates
 from booking.services.placement import place
-from booking.services.slots import require_location
 from core.errors import Forbidden, Invalid, NotFound, Unauthenticated
 from scheduler.facts import AppointmentFacts, Change
 from scheduler.planning import plan

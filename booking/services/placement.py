@@ -13,7 +13,7 @@ from booking import availability as av
 from booking.models import AppointmentType, Location
 from booking.services.context import Context
 from booking.services.occupancy import Placement, session_end
-from booking.services.slots import load_query, local_day, qualified_clinicians
+from booking.services.slots import local_day, qualified_clinicians, read_availability_inputs
 from core.clock import as_utc
 from core.errors import Conflict, DomainError, Invalid
 
@@ -108,7 +108,7 @@ def _query(
 ) -> av.AvailabilityQuery:  # fmt: skip
     day = local_day(starts_at, location.timezone)
     _serialize_start_limit(ctx, kind, clinician_id)
-    return load_query(
+    return read_availability_inputs(
         ctx, location=location, kind=kind, first_day=day - timedelta(days=1),
         last_day=day + timedelta(days=1), staff=staff, clinician_id=clinician_id,
         ignore_appointment=ignore_appointment, busy_between=_reach(kind, starts_at),

@@ -102,6 +102,10 @@ def authenticate(ctx: Context, *, token: str) -> SignedInStaff:
     )
 
 
+def signed_in_user(ctx: Context, *, staff_id: uuid.UUID) -> StaffUser:
+    return ctx.get(StaffUser, staff_id, "staff account")
+
+
 def logout(ctx: Context, *, session_id: uuid.UUID) -> None:
     staff_session = ctx.get(StaffSession, session_id, "session")
     staff_session.revoked_at = ctx.now

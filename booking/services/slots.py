@@ -24,7 +24,6 @@ from booking.models import (
     clinician_appointment_types,
 )
 from booking.services.context import Context
-from core.errors import Invalid
 
 
 def rules_of(kind: AppointmentType, *, staff: bool) -> av.TypeRules:
@@ -58,7 +57,7 @@ def qualified_clinicians(
     return list(ctx.session.scalars(query))
 
 
-def load_query(
+def read_availability_inputs(
     ctx: Context,
     *,
     location: Location,
@@ -228,7 +227,7 @@ def load_roster(
     until: datetime,
 ) -> av.Roster:
     """When ``clinicians`` can work at ``location`` over [since, until), read as
-    :func:`load_query` reads it, for checking bookings already made."""
+    :func:`read_availability_inputs` reads it, for checking bookings already made."""
     zone = ZoneInfo(location.timezone)
     first_day = since.astimezone(zone).date() - timedelta(days=1)
     last_day = until.astimezone(zone).date()
@@ -245,13 +244,3 @@ def load_roster(
 
 def local_day(instant: datetime, zone: str) -> date:
     return instant.astimezone(ZoneInfo(zone)).date()
-
-
-def require_location(ctx: Context, location_id: uuid.UUID | None) -> Location:
-    """The given location, or the clinic's only one when none is named."""
-    if location_id is not None:
-        return ctx.get(Location, location_id, "location")
-    locations = list(ctx.session.scalars(select(Location).where(Location.active).limit(2)))
-    if len(locations) != 1:
-        raise Invalid("location_required", "name the location (location_id)")
-    return locations[0]
