@@ -11,7 +11,7 @@ from booking.gates import check_gates
 from booking.models import Appointment, AppointmentType, Hold, Location, Patient
 from booking.schemas.appointments import BookingIn, EscortIn, HoldIn
 from booking.schemas.patients import PatientIn
-from booking.services import manage_links, occupancy
+from booking.services import manage_links, occupancy, reference
 from booking.services.audit import record, record_create
 from booking.services.clinic_setup import require_location
 from booking.services.context import Context
@@ -31,7 +31,7 @@ class Booked:
 
 
 def bookable_type(ctx: Context, type_id: uuid.UUID, *, staff: bool) -> AppointmentType:
-    kind = ctx.session.get(AppointmentType, type_id)
+    kind = reference.appointment_type(ctx, type_id)
     if kind is None or not kind.active:
         raise NotFound("appointment type")
     if not staff and not kind.online_bookable:
@@ -123,7 +123,7 @@ def _where(
     if hold is None:
         raise NotFound("hold")
     kind = bookable_type(ctx, hold.appointment_type_id, staff=staff)
-    location = ctx.get(Location, hold.location_id, "location")
+    location = require_location(ctx, hold.location_id)
     spot = occupancy.Placement(hold.starts_at, hold.clinician_id, hold.room_id)
     ctx.session.delete(hold)  # its occupancy goes with it; the booking claims it afresh
     ctx.session.flush()

@@ -20,6 +20,7 @@ from booking.schemas.setup import (
     RoomIn,
     RoomPatch,
 )
+from booking.services import reference
 from booking.services.audit import changed, record, record_create, snapshot, update_audited
 from booking.services.context import Context
 from core.errors import Conflict, Invalid, NotFound
@@ -43,12 +44,15 @@ def _renamed(current: str, changes: dict[str, Any]) -> str | None:
 
 def require_location(ctx: Context, location_id: uuid.UUID | None) -> Location:
     """The given location, or the clinic's only one when none is named."""
-    if location_id is not None:
-        return ctx.get(Location, location_id, "location")
-    locations = list(ctx.session.scalars(select(Location).where(Location.active).limit(2)))
-    if len(locations) != 1:
-        raise Invalid("location_required", "name the location (location_id)")
-    return locations[0]
+    if location_id is None:
+        active = reference.current(ctx).active_locations
+        if len(active) != 1:
+            raise Invalid("location_required", "name the location (location_id)")
+        location_id = active[0]
+    location = reference.location(ctx, location_id)
+    if location is None:
+        raise NotFound("location")
+    return location
 
 
 def list_locations(ctx: Context) -> list[Location]:
