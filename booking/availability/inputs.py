@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Literal
+from typing import Literal, NamedTuple
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -49,14 +49,14 @@ class DayOverride:
     end: time | None
 
 
-@dataclass(frozen=True)
-class Period:
+# The three per-row types below are named tuples, not frozen dataclasses: a request builds
+# thousands of them, and a tuple is built in half the time. They are as immutable.
+class Period(NamedTuple):
     starts_at: datetime  # aware; half-open [starts_at, ends_at)
     ends_at: datetime
 
 
-@dataclass(frozen=True)
-class ClinicianBusy:
+class ClinicianBusy(NamedTuple):
     """An existing appointment or live hold; ``period`` already includes its buffers."""
 
     clinician_id: UUID
@@ -65,8 +65,7 @@ class ClinicianBusy:
     starts_at: datetime  # its real start, for the start-window rule
 
 
-@dataclass(frozen=True)
-class RoomBusy:
+class RoomBusy(NamedTuple):
     room_id: UUID
     period: Period
 
