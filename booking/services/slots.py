@@ -132,7 +132,8 @@ def _busy(
     }
     clinician_busy: list[av.ClinicianBusy] = []
     room_busy: list[av.RoomBusy] = []
-    for text, start, end, session_start, supervised in _core(ctx).execute(query):
+    # fetchall: one driver call for every row (psycopg's per-row fetchone is the slow part).
+    for text, start, end, session_start, supervised in _core(ctx).execute(query).fetchall():
         resource, is_room = known[text]
         period = av.Period(start, end)
         if is_room:
