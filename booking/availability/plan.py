@@ -7,6 +7,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from itertools import accumulate
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -36,6 +37,12 @@ def instant(value: int) -> datetime:
 
 def wall(day: date, at: time, zone: ZoneInfo, *, end: bool) -> int:
     """A local wall time as an instant (the fold policy is in the module docstring)."""
+    return _wall(day, at, zone, end)
+
+
+@lru_cache(maxsize=8192)
+def _wall(day: date, at: time, zone: ZoneInfo, end: bool) -> int:
+    # Clinicians share their hours, so the same few wall times recur on every request.
     first = datetime.combine(day, at.replace(fold=0), zone)
     if not end:
         return micros(first)
@@ -61,6 +68,14 @@ class Spans:
     def covers(self, point: int) -> bool:
         i = bisect_right(self._starts, point)
         return i > 0 and self._max_ends[i - 1] > point
+
+    def free_from(self, point: int) -> int:
+        """The first point at or after ``point`` that no span covers."""
+        while True:
+            i = bisect_right(self._starts, point)
+            if i == 0 or self._max_ends[i - 1] <= point:
+                return point
+            point = self._max_ends[i - 1]  # covered at least until there
 
 
 @dataclass(frozen=True)
