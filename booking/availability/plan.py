@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from booking.availability.inputs import (
     AvailabilityQuery,
+    BusySpans,
     DayOverride,
     Period,
     Roster,
@@ -167,6 +168,7 @@ def make_plan(query: AvailabilityQuery, clinicians: Sequence[UUID], rooms: Seque
     rules = query.rules
     now = micros(query.now)
     wanted = set(clinicians)
+    busy = busy_spans(query)
     return Plan(
         query=query,
         session=max(rules.clinician_minutes, rules.room_minutes) * MINUTE,
@@ -180,8 +182,8 @@ def make_plan(query: AvailabilityQuery, clinicians: Sequence[UUID], rooms: Seque
         earliest=now + max(rules.min_notice_minutes, 0) * MINUTE,
         horizon=now + rules.horizon_days * 24 * 60 * MINUTE,
         closures=Spans(spans_of(query.closures)),
-        clinicians=_clinician_index(query, wanted, list(spans_of(query.closures))),
-        rooms=_room_index(query, rooms),
+        clinicians=_clinician_index(query, busy, wanted, list(spans_of(query.closures))),
+        rooms=[(room, Spans(busy.rooms.get(room, ()))) for room in rooms],
         hours=index_hours(query, wanted),
     )
 
@@ -194,29 +196,43 @@ def spans_of(periods: Iterable[Period]) -> Iterator[tuple[int, int]]:
     return map(span_of, periods)
 
 
+def busy_spans(query: AvailabilityQuery) -> BusySpans:
+    """The query's busy periods as spans by resource (a loader may have sent them so)."""
+    if query.busy_spans is not None:
+        return query.busy_spans
+    exclusive: dict[UUID, list[tuple[int, int]]] = {}
+    supervision: dict[UUID, list[tuple[int, int, int]]] = {}
+    for row in query.clinician_busy:
+        start, end = span_of(row.period)
+        if row.mode == "supervision":
+            supervision.setdefault(row.clinician_id, []).append((start, end, micros(row.starts_at)))
+        else:
+            exclusive.setdefault(row.clinician_id, []).append((start, end))
+    rooms: dict[UUID, list[tuple[int, int]]] = {}
+    for room in query.room_busy:
+        rooms.setdefault(room.room_id, []).append(span_of(room.period))
+    return BusySpans(exclusive, supervision, rooms)
+
+
 def _clinician_index(
-    query: AvailabilityQuery, wanted: set[UUID], closures: list[tuple[int, int]]
+    query: AvailabilityQuery, busy: BusySpans, wanted: set[UUID], closures: list[tuple[int, int]]
 ) -> dict[UUID, ClinicianIndex]:
     # An exclusive booking collides with anything; a supervised one only with exclusive busy,
     # while other supervised sessions limit it through their starts instead.
     supervising = query.rules.max_starts_per_window is not None
-    # The hot loop of a request (thousands of rows): one id lookup per row, micros inlined.
-    found: dict[UUID, tuple[list[tuple[int, int]], list[int]]] = {c: ([], []) for c in wanted}
-    for row in query.clinician_busy:
-        bucket = found.get(row.clinician_id)
-        if bucket is None:
-            continue
-        if supervising and row.mode == "supervision":
-            bucket[1].append((row.starts_at - EPOCH) // MICROSECOND)
-        else:
-            start, end = row.period
-            bucket[0].append(((start - EPOCH) // MICROSECOND, (end - EPOCH) // MICROSECOND))
     rules = query.rules
-    off = {c: list(spans_of(query.time_off.get(c, ()))) for c in wanted}
-    return {
-        c: _clinician(rules, spans, off[c], sorted(starts), closures)
-        for c, (spans, starts) in found.items()
-    }
+    found = {}
+    for c in wanted:
+        spans = list(busy.exclusive.get(c, ()))
+        supervised = busy.supervision.get(c, ())
+        if supervising:
+            starts = sorted(start for _, _, start in supervised)
+        else:
+            spans += [(start, end) for start, end, _ in supervised]
+            starts = []
+        off = list(spans_of(query.time_off.get(c, ())))
+        found[c] = _clinician(rules, spans, off, starts, closures)
+    return found
 
 
 def _clinician(
@@ -245,15 +261,6 @@ def suitable_rooms(query: AvailabilityQuery) -> list[UUID]:
     if rules.room_minutes <= 0:
         return []
     return list(dict.fromkeys(r.id for r in query.rooms if rules.room_kind in (None, r.kind)))
-
-
-def _room_index(query: AvailabilityQuery, rooms: Sequence[UUID]) -> list[tuple[UUID, Spans]]:
-    spans: dict[UUID, list[tuple[int, int]]] = {room: [] for room in rooms}
-    for room, (start, end) in query.room_busy:
-        bucket = spans.get(room)
-        if bucket is not None:
-            bucket.append(((start - EPOCH) // MICROSECOND, (end - EPOCH) // MICROSECOND))
-    return [(room, Spans(spans[room])) for room in rooms]
 
 
 def days(query: AvailabilityQuery) -> Iterator[date]:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, String, cast, or_, select
+from sqlalchemy import BigInteger, Connection, String, cast, func, or_, select, type_coerce
 
 from booking import availability as av
+from booking.availability import plan as av_plan
 from booking.models import (
     SUPERVISION,
     AppointmentType,
@@ -18,6 +21,7 @@ from booking.models import (
 )
 from booking.services import reference
 from booking.services.context import Context
+from core.types import parse_sqlite_utc
 
 
 def rules_of(kind: AppointmentType, *, staff: bool) -> av.TypeRules:
@@ -70,7 +74,7 @@ def read_availability_inputs(
     clinicians = qualified_clinicians(ctx, type_id=kind.id, only=clinician_id)
     rooms = list(setup.rooms.get(location.id, ()))
     room_ids = [room.id for room in rooms]
-    clinician_busy, room_busy = _busy(ctx, clinicians, room_ids, since, until, ignore_appointment)
+    busy = _busy(ctx, clinicians, room_ids, since, until, ignore_appointment)
     return av.AvailabilityQuery(
         zone=zone,
         rules=rules_of(kind, staff=staff),
@@ -80,8 +84,9 @@ def read_availability_inputs(
         overrides=setup.day_overrides(location.id, clinicians, first_day, last_day),
         time_off=setup.clinician_time_off(clinicians, since, until),
         closures=setup.location_closures(location.id, since, until),
-        clinician_busy=clinician_busy,
-        room_busy=room_busy,
+        clinician_busy=[],
+        room_busy=[],
+        busy_spans=busy,
         now=ctx.now,
         first_day=first_day,
         last_day=last_day,
@@ -109,12 +114,16 @@ def _busy(
     since: datetime,
     until: datetime,
     ignore_appointment: uuid.UUID | None,
-) -> tuple[list[av.ClinicianBusy], list[av.RoomBusy]]:
+) -> av.BusySpans:
+    """The busy periods as the engine's microsecond spans, by resource: the hot read (a row
+    per booking and chair over the range), so each row costs a tuple and no objects."""
+    sqlite = ctx.session.get_bind().dialect.name == "sqlite"
+    at = _as_text if sqlite else _as_micros
     # The id comes back as text and is swapped for the caller's own UUID object, so that the
     # engine's many lookups by id are identity hits rather than Python-level UUID comparisons.
     query = select(
-        cast(Occupancy.resource_id, String), Occupancy.starts_at, Occupancy.ends_at,
-        Occupancy.session_start, Occupancy.share_key == SUPERVISION,
+        cast(Occupancy.resource_id, String), at(Occupancy.starts_at), at(Occupancy.ends_at),
+        at(Occupancy.session_start), Occupancy.share_key == SUPERVISION,
     ).where(
         Occupancy.resource_id.in_([*clinicians, *rooms]),
         Occupancy.starts_at < until,
@@ -130,18 +139,37 @@ def _busy(
         for resource in (*clinicians, *rooms)
         for text in (str(resource), resource.hex)  # PostgreSQL's text form, SQLite's
     }
-    clinician_busy: list[av.ClinicianBusy] = []
-    room_busy: list[av.RoomBusy] = []
+    exclusive: dict[uuid.UUID, list[tuple[int, int]]] = {}
+    supervision: dict[uuid.UUID, list[tuple[int, int, int]]] = {}
+    room_busy: dict[uuid.UUID, list[tuple[int, int]]] = {}
+    micros = _sqlite_micros if sqlite else int
     # fetchall: one driver call for every row (psycopg's per-row fetchone is the slow part).
     for text, start, end, session_start, supervised in _core(ctx).execute(query).fetchall():
         resource, is_room = known[text]
-        period = av.Period(start, end)
+        span = (micros(start), micros(end))
         if is_room:
-            room_busy.append(av.RoomBusy(resource, period))
+            room_busy.setdefault(resource, []).append(span)
+        elif supervised:
+            supervision.setdefault(resource, []).append((*span, micros(session_start)))
         else:
-            mode: av.ClinicianMode = "supervision" if supervised else "exclusive"
-            clinician_busy.append(av.ClinicianBusy(resource, period, mode, session_start))
-    return clinician_busy, room_busy
+            exclusive.setdefault(resource, []).append(span)
+    return av.BusySpans(exclusive, supervision, room_busy)
+
+
+def _as_micros(column: Any) -> Any:
+    """PostgreSQL: the instant as integer microseconds since the epoch, computed in SQL."""
+    return cast(func.extract("epoch", column) * 1_000_000, BigInteger)
+
+
+def _as_text(column: Any) -> Any:
+    """SQLite: the stored text itself, turned into microseconds by :func:`_sqlite_micros`."""
+    return type_coerce(column, String)
+
+
+@lru_cache(maxsize=16_384)
+def _sqlite_micros(text: str) -> int:
+    # Busy periods share a few hundred distinct instants, so most rows are cache hits.
+    return av_plan.micros(parse_sqlite_utc(text))
 
 
 def load_roster(
