@@ -60,12 +60,14 @@ def read_availability_inputs(
     clinician_id: uuid.UUID | None = None,
     ignore_appointment: uuid.UUID | None = None,
     busy_between: tuple[datetime, datetime] | None = None,
+    room_id: uuid.UUID | None = None,
 ) -> av.AvailabilityQuery:
     """Everything the engine needs for ``first_day``..``last_day`` (local dates) at one location.
 
     ``ignore_appointment`` leaves one appointment's own rows out, so it can be moved.
     ``busy_between`` narrows the busy periods, time off and closures read to what can touch
-    one booking (the days' hours are still read whole).
+    one booking (the days' hours are still read whole); ``room_id`` narrows the rooms' busy
+    periods read to that room's.
     """
     zone = ZoneInfo(location.timezone)
     since, until = busy_between or _around(first_day, last_day, zone)
@@ -73,11 +75,15 @@ def read_availability_inputs(
     setup = reference.current(ctx)
     clinicians = qualified_clinicians(ctx, type_id=kind.id, only=clinician_id)
     rooms = list(setup.rooms.get(location.id, ()))
-    room_ids = [room.id for room in rooms]
-    busy = _busy(ctx, clinicians, room_ids, since, until, ignore_appointment)
+    rules = rules_of(kind, staff=staff)
+    # Only rooms the type can use are ever checked for being busy (a wrong room is refused
+    # first), and a caller placing one booking in a named room checks that room alone.
+    usable = [r.id for r in rooms if rules.room_minutes and rules.room_kind in (None, r.kind)]
+    busy_rooms = [room_id] if room_id in usable else usable
+    busy = _busy(ctx, clinicians, busy_rooms, since, until, ignore_appointment)
     return av.AvailabilityQuery(
         zone=zone,
-        rules=rules_of(kind, staff=staff),
+        rules=rules,
         clinician_ids=clinicians,
         rooms=rooms,
         weekly_hours=setup.weekly_hours(location.id, clinicians),
