@@ -7,7 +7,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import accumulate
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -137,10 +137,19 @@ def index_hours(
 class ClinicianIndex:
     """One clinician's blockers, resolved once so the hot loop hashes no UUIDs."""
 
-    time_off: Spans
-    busy: Spans  # what a new booking may not overlap
+    time_off_spans: list[tuple[int, int]]
+    busy_spans: list[tuple[int, int]]
     starts: list[int]  # supervised starts, sorted, for the start-window rule
     blocked: Spans  # all of the above (and closures) as the starts they rule out
+
+    # Only checking one start (``fits``) asks these; listing starts needs ``blocked`` alone.
+    @cached_property
+    def time_off(self) -> Spans:
+        return Spans(self.time_off_spans)
+
+    @cached_property
+    def busy(self) -> Spans:  # what a new booking may not overlap
+        return Spans(self.busy_spans)
 
 
 @dataclass(frozen=True)
@@ -252,7 +261,7 @@ def _clinician(
     runs += [(a - session + 1, b) for a, b in (*time_off, *closures)]
     if rules.max_starts_per_window == 1:
         runs += [(s - window + 1, s + window) for s in starts]
-    return ClinicianIndex(Spans(time_off), Spans(busy), starts, Spans(runs))
+    return ClinicianIndex(time_off, busy, starts, Spans(runs))
 
 
 def suitable_rooms(query: AvailabilityQuery) -> list[UUID]:
