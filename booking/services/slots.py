@@ -125,8 +125,6 @@ def _busy(
     per booking and chair over the range), so each row costs a tuple and no objects."""
     sqlite = ctx.session.get_bind().dialect.name == "sqlite"
     at = _as_text if sqlite else _as_micros
-    # The id comes back as text and is swapped for the caller's own UUID object, so that the
-    # engine's many lookups by id are identity hits rather than Python-level UUID comparisons.
     query = select(
         cast(Occupancy.resource_id, String), at(Occupancy.starts_at), at(Occupancy.ends_at),
         at(Occupancy.session_start), Occupancy.share_key == SUPERVISION,
@@ -140,25 +138,25 @@ def _busy(
         query = query.where(
             or_(Occupancy.appointment_id.is_(None), Occupancy.appointment_id != ignore_appointment)
         )
-    known = {
-        text: (resource, resource in rooms)
-        for resource in (*clinicians, *rooms)
-        for text in (str(resource), resource.hex)  # PostgreSQL's text form, SQLite's
-    }
-    exclusive: dict[uuid.UUID, list[tuple[int, int]]] = {}
-    supervision: dict[uuid.UUID, list[tuple[int, int, int]]] = {}
-    room_busy: dict[uuid.UUID, list[tuple[int, int]]] = {}
+    exclusive: dict[uuid.UUID, list[tuple[int, int]]] = {c: [] for c in clinicians}
+    supervision: dict[uuid.UUID, list[tuple[int, int, int]]] = {c: [] for c in clinicians}
+    room_busy: dict[uuid.UUID, list[tuple[int, int]]] = {room: [] for room in rooms}
+    # Each row finds its lists by the id's text (a str hashes in C; a UUID does not).
+    lists: dict[str, tuple[list[tuple[int, int]], list[tuple[int, int, int]] | None]] = {}
+    for resource in clinicians:
+        for text in (str(resource), resource.hex):  # PostgreSQL's text form, SQLite's
+            lists[text] = (exclusive[resource], supervision[resource])
+    for resource in rooms:
+        for text in (str(resource), resource.hex):
+            lists[text] = (room_busy[resource], None)
     micros = _sqlite_micros if sqlite else int
     # fetchall: one driver call for every row (psycopg's per-row fetchone is the slow part).
     for text, start, end, session_start, supervised in _core(ctx).execute(query).fetchall():
-        resource, is_room = known[text]
-        span = (micros(start), micros(end))
-        if is_room:
-            room_busy.setdefault(resource, []).append(span)
-        elif supervised:
-            supervision.setdefault(resource, []).append((*span, micros(session_start)))
+        plain, shared = lists[text]
+        if supervised and shared is not None:
+            shared.append((micros(start), micros(end), micros(session_start)))
         else:
-            exclusive.setdefault(resource, []).append(span)
+            plain.append((micros(start), micros(end)))
     return av.BusySpans(exclusive, supervision, room_busy)
 
 
