@@ -1,8 +1,8 @@
 """Availability: HTTP GET /api/v1/availability for the IV type over 30 days, then its split.
 
 Over HTTP (staff token, one keep-alive connection): median and p95, beside GET /health as
-the HTTP floor. Then in-process on the same database while the server sits idle: load_query
-(the database read), find_slots (the computation), building the response model,
+the HTTP floor. Then in-process on the same database while the server sits idle: reading the
+inputs (the database read), find_slots (the computation), building the response model,
 model_dump_json, the time CPython's cyclic GC took out of the total, and the bare read of
 the same occupancy rows (raw SQL text, untyped rows) beside the same select through
 SQLAlchemy Core with the product's column types.
@@ -28,13 +28,13 @@ from booking import availability as av
 from booking.models import AppointmentType, Location, Occupancy
 from booking.schemas.appointments import AvailabilityOut, SlotOut
 from booking.services.context import Actor, Context
-from booking.services.slots import load_query
+from booking.services.slots import read_availability_inputs
 from core.clock import SystemClock
 from core.db import Database
 from core.types import UTCDateTime
 
 _clock = SystemClock()
-PHASES = ("total", "load_query", "find_slots", "build_response", "json_encode", "gc")
+PHASES = ("total", "read_inputs", "find_slots", "build_response", "json_encode", "gc")
 
 
 def measure_availability_http(
@@ -81,7 +81,7 @@ BARE_READ = text(
 def typed_read(
     conn: Connection, ids: list[uuid.UUID], since: datetime, until: datetime, now: datetime
 ) -> int:
-    """The same rows as load_query's busy read, with the product's column types (Core)."""
+    """The same rows as the availability busy read, with the product's column types (Core)."""
     query = select(
         Occupancy.resource_kind, Occupancy.resource_id, Occupancy.starts_at,
         Occupancy.ends_at, Occupancy.session_start, Occupancy.share_key,
@@ -123,7 +123,7 @@ def split_once(
         kind = session.get_one(AppointmentType, clinic.iv_type_id)
         location = session.get_one(Location, clinic.location_id)
         t1 = time.perf_counter()
-        query = load_query(
+        query = read_availability_inputs(
             ctx, location=location, kind=kind, first_day=first, last_day=last, staff=True
         )
         t2 = time.perf_counter()
@@ -139,7 +139,7 @@ def split_once(
         t4 = time.perf_counter()
         body = out.model_dump_json()
         t5 = time.perf_counter()
-    spent = {"total": t5 - t0, "load_query": t2 - t1, "find_slots": t3 - t2,
+    spent = {"total": t5 - t0, "read_inputs": t2 - t1, "find_slots": t3 - t2,
              "build_response": t4 - t3, "json_encode": t5 - t4, "gc": pauses.seconds}  # fmt: skip
     return spent, query, len(found), len(body)
 
@@ -186,7 +186,7 @@ def measure_split(
     median = {name: ms(statistics.median(values[1:])) for name, values in phases.items()}
     return {
         "repeats": repeats,
-        "load_query_ms": median["load_query"],
+        "read_inputs_ms": median["read_inputs"],
         "find_slots_ms": median["find_slots"],
         "build_response_ms": median["build_response"],
         "json_encode_ms": median["json_encode"],

@@ -10,7 +10,7 @@ afterwards), migrated with ``clinic db upgrade``:
    in-process as Appointment + Occupancy rows built by ``occupancy.rows_for`` and placed
    with the same no-overlap rule as the exclusion constraint (checked again afterwards);
 2. availability: HTTP GET /api/v1/availability for the IV type over 30 days (median, p95),
-   then the split measured in-process: load_query, find_slots, building the response model,
+   then the split measured in-process: reading the inputs, find_slots, building the response model,
    model_dump_json, GC pauses, and the bare read of the same occupancy rows (raw SQL);
 3. booking throughput: 16 threads, each with its own keep-alive client, book distinct,
    mutually compatible slots taken from GET availability, with CPU per booking by process
@@ -236,7 +236,7 @@ def availability_rows(http: dict[str, Any], split: dict[str, Any]) -> Rows:
         ("  GET /health (HTTP floor)", f"median {http['health_median_ms']} ms"),
         ("  in-process total", f"{split['in_process_total_ms']} ms (max "
                                f"{split['in_process_total_max_ms']} ms)"),
-        ("  load_query (database)", f"{split['load_query_ms']} ms"),
+        ("  reading inputs (database)", f"{split['read_inputs_ms']} ms"),
         ("  find_slots (compute)", f"{split['find_slots_ms']} ms"),
         ("  build AvailabilityOut", f"{split['build_response_ms']} ms"),
         ("  model_dump_json", f"{split['json_encode_ms']} ms"),

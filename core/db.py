@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 from sqlalchemy import JSON, MetaData, create_engine, event, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.pool import QueuePool
 
@@ -74,6 +74,12 @@ def gave_up_waiting(exc: BaseException) -> bool:
     if code is not None:
         return code & 0xFF in _BUSY_SQLITE_CODES
     return getattr(exc.orig, "sqlstate", None) == "55P03"
+
+
+def refused_as_data(exc: BaseException) -> bool:
+    """The database refused a value as data (PostgreSQL: NUL in text, a number out of range):
+    what the client sent, never a fault of ours to answer with a 500."""
+    return isinstance(exc, DataError)
 
 
 def normalise_url(url: str) -> str:

@@ -46,8 +46,15 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def _from_sqlite(value: str | None) -> datetime | None:
+    return None if value is None else parse_sqlite_utc(value)
+
+
+@lru_cache(maxsize=16_384)
+def parse_sqlite_utc(value: str) -> datetime:
+    """An instant as :class:`UTCDateTime` stores it on SQLite, read back."""
     # SQLAlchemy stores "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC; fromisoformat parses it in C.
-    return None if value is None else datetime.fromisoformat(value + "+00:00")
+    # Busy periods share a few hundred distinct instants, so most reads are cache hits.
+    return datetime.fromisoformat(value + "+00:00")
 
 
 class UUID(Uuid[uuid.UUID]):

@@ -42,7 +42,8 @@ def plan(
     mine = Notice.appointment_id == facts.appointment_id
     existing = list(session.scalars(select(Notice).where(mine)))
     by_key = {row.key: row for row in existing}
-    foreign = [p.key for p in planned if p.key not in by_key]  # a series' one confirmation
+    # A series' one confirmation is keyed by the series and may have been planned already.
+    foreign = [p.key for p in planned if p.key.startswith("series:") and p.key not in by_key]
     if foreign:
         by_key |= {r.key: r for r in session.scalars(select(Notice).where(Notice.key.in_(foreign)))}
     handled = {(r.kind, r.audience, r.moment_at) for r in existing if r.status in HANDLED}
@@ -62,7 +63,11 @@ def plan(
         if row.status in OPEN and row.key not in kept:
             row.status, row.reason, row.updated_at = S.WITHDRAWN, WITHDRAWN_REASON, now
     session.flush()
-    return len(session.scalars(select(Notice.id).where(mine, Notice.status == S.PENDING)).all())
+    return sum(
+        1
+        for row in by_key.values()
+        if row.appointment_id == facts.appointment_id and row.status is S.PENDING
+    )
 
 
 def _already_sent(

@@ -19,11 +19,11 @@ import pytest
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, text, update
 from sqlalchemy.engine import make_url
 
 from booking.app import create_app
-from booking.models import Base, Role, StaffUser
+from booking.models import Base, Role, SetupVersion, StaffUser
 from booking.schemas.staff import StaffUserIn
 from booking.services import staff as staff_service
 from booking.services.context import Actor, Context
@@ -114,7 +114,10 @@ def database(backend: str, fresh_databases: FreshDatabases) -> Iterator[Database
     yield db
     with db.engine.begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(table.delete())
+            if table.name != SetupVersion.__tablename__:
+                conn.execute(table.delete())
+        # Emptying the setup tables is a setup change: processes' cached copies must go.
+        conn.execute(update(SetupVersion).values(version=SetupVersion.version + 1))
 
 
 def pytest_sessionfinish() -> None:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import uuid
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Header, Query
 
-from booking import availability as av
 from booking.api.deps import AnyStaff, AppSettings, Caller, ClinicalStaff, FrontDesk
 from booking.api.throttle import BOOKING_LIMITS, HOLD_LIMITS
 from booking.models import Appointment, AppointmentStatus, Hold
@@ -25,17 +23,14 @@ from booking.schemas.appointments import (
     PatientBookedOut,
     RescheduleIn,
     RescheduleOut,
-    SlotOut,
     UndoIn,
 )
 from booking.schemas.fields import CalendarDate, TimeZoneName
 from booking.services import appointments, changes, idempotency, listing, manage_links
-from booking.services.slots import load_query, require_location
-from core.errors import Invalid
+from booking.services.availability import open_slots
 from core.settings import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["appointments"])
-MAX_RANGE_DAYS = 62
 
 
 @router.get("/availability", response_model=AvailabilityOut)
@@ -49,28 +44,9 @@ def availability(
     tz: Annotated[TimeZoneName | None, Query(description="render times in this zone")] = None,
 ) -> AvailabilityOut:
     """Bookable starts. Public for online-bookable types; other types need a staff token."""
-    if end < start or (end - start).days > MAX_RANGE_DAYS:
-        raise Invalid(
-            "invalid_range", f"end must be on or after start, at most {MAX_RANGE_DAYS} days"
-        )
-    staff = ctx.staff is not None
-    kind = appointments.bookable_type(ctx, appointment_type_id, staff=staff)
-    location = require_location(ctx, location_id)
-    query = load_query(
-        ctx, location=location, kind=kind, first_day=start, last_day=end, staff=staff,
-        clinician_id=clinician_id,
-    )  # fmt: skip
-    zone = ZoneInfo(tz or location.timezone)
-    slots = [_slot(slot, zone) for slot in av.find_slots(query)]
-    return AvailabilityOut(
-        appointment_type_id=kind.id, location_id=location.id, timezone=zone.key, slots=slots
-    )
-
-
-def _slot(slot: av.Slot, zone: ZoneInfo) -> SlotOut:
-    return SlotOut(
-        starts_at=slot.starts_at.astimezone(zone), ends_at=slot.ends_at.astimezone(zone),
-        clinician_id=slot.clinician_id, room_id=slot.room_id,
+    return open_slots(
+        ctx, appointment_type_id=appointment_type_id, first_day=start, last_day=end,
+        staff=ctx.staff is not None, location_id=location_id, clinician_id=clinician_id, tz=tz,
     )  # fmt: skip
 
 

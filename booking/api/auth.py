@@ -38,4 +38,4 @@ def logout(ctx: AnyStaff) -> Response:
 
 @router.get("/me", response_model=StaffUserOut)
 def me(ctx: AnyStaff) -> StaffUser:
-    return ctx.get(StaffUser, ctx.staff.id, "staff account")
+    return sessions.signed_in_user(ctx, staff_id=ctx.staff.id)

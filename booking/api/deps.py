@@ -45,12 +45,14 @@ async def _session(request: Request) -> AsyncIterator[Session]:
 DbSession = Annotated[Session, Depends(_session, scope="function")]
 
 
-def get_clock(request: Request) -> Clock:
+# The dependencies that do no I/O are coroutines: FastAPI runs each plain function in the
+# threadpool, a round trip per dependency per request.
+async def get_clock(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -59,7 +61,7 @@ AppClock = Annotated[Clock, Depends(get_clock)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 
 
-def public_context(session: DbSession, clock: AppClock) -> Context:
+async def public_context(session: DbSession, clock: AppClock) -> Context:
     return Context(session=session, actor=Actor.system("anonymous"), now=clock.now())
 
 
@@ -98,7 +100,7 @@ def staff(*roles: Role) -> Any:
     """``Depends`` for a StaffContext of a caller holding one of ``roles`` (default: any)."""
     guard = RoleGuard(frozenset(roles) or ALL_ROLES)
 
-    def dependency(
+    async def dependency(
         session: DbSession,
         clock: AppClock,
         signed_in: Annotated[SignedInStaff, Depends(guard)],

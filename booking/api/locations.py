@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Response
-from sqlalchemy import select
 
 from booking.api.attention import ConfirmAffected
 from booking.api.deps import Admin, AnyStaff, FrontDesk
@@ -18,7 +17,7 @@ router = APIRouter(prefix="/api/v1/locations", tags=["setup"])
 
 @router.get("", response_model=list[LocationOut])
 def list_locations(ctx: AnyStaff) -> list[Location]:
-    return list(ctx.session.scalars(select(Location).order_by(Location.name)))
+    return clinic_setup.list_locations(ctx)
 
 
 @router.post("", response_model=LocationOut, status_code=201)
@@ -28,7 +27,7 @@ def create_location(body: LocationIn, ctx: Admin) -> Location:
 
 @router.get("/{location_id}", response_model=LocationOut)
 def get_location(location_id: uuid.UUID, ctx: AnyStaff) -> Location:
-    return ctx.get(Location, location_id, "location")
+    return clinic_setup.get_location(ctx, location_id=location_id)
 
 
 @router.patch("/{location_id}", response_model=LocationOut)

@@ -12,7 +12,7 @@ from booking.models import AuditEvent, Patient
 from booking.schemas.fields import CalendarDate
 from booking.schemas.patients import GateIn, PatientIn, PatientOut, PatientPatch
 from booking.schemas.staff import AuditEventOut
-from booking.services import audit, patients
+from booking.services import patients
 
 router = APIRouter(prefix="/api/v1/patients", tags=["patients"])
 
@@ -34,7 +34,7 @@ def create_patient(body: PatientIn, ctx: FrontDesk, allow_duplicate: bool = Fals
 
 @router.get("/{patient_id}", response_model=PatientOut)
 def get_patient(patient_id: uuid.UUID, ctx: AnyStaff) -> Patient:
-    return ctx.get(Patient, patient_id, "patient")
+    return patients.get_patient(ctx, patient_id=patient_id)
 
 
 @router.patch("/{patient_id}", response_model=PatientOut)
@@ -49,5 +49,4 @@ def record_gate(patient_id: uuid.UUID, body: GateIn, ctx: ClinicalStaff) -> Pati
 
 @router.get("/{patient_id}/audit", response_model=list[AuditEventOut])
 def patient_audit(patient_id: uuid.UUID, ctx: AnyStaff) -> list[AuditEvent]:
-    ctx.get(Patient, patient_id, "patient")
-    return audit.list_events(ctx, patient_id=patient_id)
+    return patients.patient_audit(ctx, patient_id=patient_id)

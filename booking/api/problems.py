@@ -11,12 +11,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
-from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from booking.api.redaction import redact
-from core.db import gave_up_waiting, lost_race
+from core.db import gave_up_waiting, lost_race, refused_as_data
 from core.errors import Busy, DomainError
 
 log = logging.getLogger("clinic.api")
@@ -119,7 +118,7 @@ def _answer(exc: Exception, method: str, path: str) -> JSONResponse:
     if gave_up_waiting(exc):
         log.warning("lock wait ran out on %s %s", method, path)
         return domain_problem(Busy())
-    if isinstance(exc, DataError):  # a value the database refuses as data (NUL in text …)
+    if refused_as_data(exc):
         log.info("data the database refused on %s %s", method, path)
         return problem(422, "validation_error", _DATA, errors=[])
     frames = "".join(traceback.format_tb(exc.__traceback__))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Query
-from sqlalchemy import select
 
 from booking.api.deps import Admin, AnyStaff
 from booking.models import AppointmentType, Room
@@ -25,10 +24,7 @@ appointment_types = APIRouter(prefix="/api/v1/appointment-types", tags=["setup"]
 
 @rooms.get("", response_model=list[RoomOut])
 def list_rooms(ctx: AnyStaff, location_id: uuid.UUID | None = Query(default=None)) -> list[Room]:
-    query = select(Room).order_by(Room.name)
-    if location_id is not None:
-        query = query.where(Room.location_id == location_id)
-    return list(ctx.session.scalars(query))
+    return clinic_setup.list_rooms(ctx, location_id=location_id)
 
 
 @rooms.post("", response_model=RoomOut, status_code=201)
@@ -38,7 +34,7 @@ def create_room(body: RoomIn, ctx: Admin) -> Room:
 
 @rooms.get("/{room_id}", response_model=RoomOut)
 def get_room(room_id: uuid.UUID, ctx: AnyStaff) -> Room:
-    return ctx.get(Room, room_id, "room")
+    return clinic_setup.get_room(ctx, room_id=room_id)
 
 
 @rooms.patch("/{room_id}", response_model=RoomOut)
@@ -48,7 +44,7 @@ def update_room(room_id: uuid.UUID, body: RoomPatch, ctx: Admin) -> Room:
 
 @appointment_types.get("", response_model=list[AppointmentTypeOut])
 def list_appointment_types(ctx: AnyStaff) -> list[AppointmentType]:
-    return list(ctx.session.scalars(select(AppointmentType).order_by(AppointmentType.name)))
+    return clinic_setup.list_appointment_types(ctx)
 
 
 @appointment_types.post("", response_model=AppointmentTypeOut, status_code=201)
@@ -58,7 +54,7 @@ def create_appointment_type(body: AppointmentTypeIn, ctx: Admin) -> AppointmentT
 
 @appointment_types.get("/{type_id}", response_model=AppointmentTypeOut)
 def get_appointment_type(type_id: uuid.UUID, ctx: AnyStaff) -> AppointmentType:
-    return ctx.get(AppointmentType, type_id, "appointment type")
+    return clinic_setup.get_appointment_type(ctx, type_id=type_id)
 
 
 @appointment_types.patch("/{type_id}", response_model=AppointmentTypeOut)

@@ -20,6 +20,7 @@ from booking.availability.engine import find_slots, fits, unworkable
 from booking.availability.inputs import (
     AvailabilityQuery,
     Booking,
+    BusySpans,
     ClinicianBusy,
     ClinicianMode,
     DayOverride,
@@ -35,6 +36,7 @@ from booking.availability.inputs import (
 __all__ = [
     "AvailabilityQuery",
     "Booking",
+    "BusySpans",
     "ClinicianBusy",
     "ClinicianMode",
     "DayOverride",

@@ -4,7 +4,7 @@ existing bookings their clinician can no longer work."""
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -96,8 +96,8 @@ def find_slots(query: AvailabilityQuery) -> list[Slot]:
         who = plan.clinicians[clinician]
         for day in days(query):
             for lo, hi in plan.hours.intervals(clinician, day):
-                for start in _grid(plan, lo, hi):
-                    if start in found or who.blocked.covers(start):
+                for start in _open_starts(_grid(plan, lo, hi), who.blocked):
+                    if start in found:
                         continue
                     if counted and _over_start_limit(plan, who, start, counted):
                         continue
@@ -108,6 +108,19 @@ def find_slots(query: AvailabilityQuery) -> list[Slot]:
                         end = instant(start + plan.session)
                         found[start] = Slot(instant(start), end, clinician, room)
     return [found[start] for start in sorted(found)]
+
+
+def _open_starts(grid: range, blocked: Spans) -> Iterator[int]:
+    """The grid's starts that ``blocked`` does not cover, jumping over each blocked run
+    (a busy clinician's day is mostly runs: one bisect per run, not one per start)."""
+    start, stop, step = grid.start, grid.stop, grid.step
+    while start < stop:
+        free = blocked.free_from(start)
+        if free == start:
+            yield start
+            start += step
+        else:
+            start += -(-(free - start) // step) * step  # the next grid point from ``free``
 
 
 def fits(

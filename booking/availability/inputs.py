@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Literal
+from typing import Literal, NamedTuple
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -49,14 +49,14 @@ class DayOverride:
     end: time | None
 
 
-@dataclass(frozen=True)
-class Period:
+# The three per-row types below are named tuples, not frozen dataclasses: a request builds
+# thousands of them, and a tuple is built in half the time. They are as immutable.
+class Period(NamedTuple):
     starts_at: datetime  # aware; half-open [starts_at, ends_at)
     ends_at: datetime
 
 
-@dataclass(frozen=True)
-class ClinicianBusy:
+class ClinicianBusy(NamedTuple):
     """An existing appointment or live hold; ``period`` already includes its buffers."""
 
     clinician_id: UUID
@@ -65,8 +65,7 @@ class ClinicianBusy:
     starts_at: datetime  # its real start, for the start-window rule
 
 
-@dataclass(frozen=True)
-class RoomBusy:
+class RoomBusy(NamedTuple):
     room_id: UUID
     period: Period
 
@@ -75,6 +74,17 @@ class RoomBusy:
 class Room:
     id: UUID
     kind: str
+
+
+@dataclass(frozen=True)
+class BusySpans:
+    """The busy periods of ``clinician_busy`` and ``room_busy`` already as microsecond spans
+    ``[start, end)`` since the epoch, by resource: what a loader reading thousands of rows
+    hands the engine instead (the same meaning, without an object per row)."""
+
+    exclusive: Mapping[UUID, Sequence[tuple[int, int]]]  # a clinician's exclusive busy
+    supervision: Mapping[UUID, Sequence[tuple[int, int, int]]]  # (start, end, real start)
+    rooms: Mapping[UUID, Sequence[tuple[int, int]]]
 
 
 @dataclass(frozen=True)
@@ -92,6 +102,7 @@ class AvailabilityQuery:
     now: datetime  # aware
     first_day: date  # local dates, inclusive: only hours on these dates are considered
     last_day: date
+    busy_spans: BusySpans | None = None  # when given, used instead of the two lists above
 
 
 @dataclass(frozen=True)

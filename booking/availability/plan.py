@@ -7,12 +7,14 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property, lru_cache
 from itertools import accumulate
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from booking.availability.inputs import (
     AvailabilityQuery,
+    BusySpans,
     DayOverride,
     Period,
     Roster,
@@ -36,6 +38,12 @@ def instant(value: int) -> datetime:
 
 def wall(day: date, at: time, zone: ZoneInfo, *, end: bool) -> int:
     """A local wall time as an instant (the fold policy is in the module docstring)."""
+    return _wall(day, at, zone, end)
+
+
+@lru_cache(maxsize=8192)
+def _wall(day: date, at: time, zone: ZoneInfo, end: bool) -> int:
+    # Clinicians share their hours, so the same few wall times recur on every request.
     first = datetime.combine(day, at.replace(fold=0), zone)
     if not end:
         return micros(first)
@@ -61,6 +69,14 @@ class Spans:
     def covers(self, point: int) -> bool:
         i = bisect_right(self._starts, point)
         return i > 0 and self._max_ends[i - 1] > point
+
+    def free_from(self, point: int) -> int:
+        """The first point at or after ``point`` that no span covers."""
+        while True:
+            i = bisect_right(self._starts, point)
+            if i == 0 or self._max_ends[i - 1] <= point:
+                return point
+            point = self._max_ends[i - 1]  # covered at least until there
 
 
 @dataclass(frozen=True)
@@ -132,10 +148,19 @@ def index_hours(
 class ClinicianIndex:
     """One clinician's blockers, resolved once so the hot loop hashes no UUIDs."""
 
-    time_off: Spans
-    busy: Spans  # what a new booking may not overlap
+    time_off_spans: list[tuple[int, int]]
+    busy_spans: list[tuple[int, int]]
     starts: list[int]  # supervised starts, sorted, for the start-window rule
     blocked: Spans  # all of the above (and closures) as the starts they rule out
+
+    # Only checking one start (``fits``) asks these; listing starts needs ``blocked`` alone.
+    @cached_property
+    def time_off(self) -> Spans:
+        return Spans(self.time_off_spans)
+
+    @cached_property
+    def busy(self) -> Spans:  # what a new booking may not overlap
+        return Spans(self.busy_spans)
 
 
 @dataclass(frozen=True)
@@ -163,6 +188,7 @@ def make_plan(query: AvailabilityQuery, clinicians: Sequence[UUID], rooms: Seque
     rules = query.rules
     now = micros(query.now)
     wanted = set(clinicians)
+    busy = busy_spans(query)
     return Plan(
         query=query,
         session=max(rules.clinician_minutes, rules.room_minutes) * MINUTE,
@@ -176,8 +202,8 @@ def make_plan(query: AvailabilityQuery, clinicians: Sequence[UUID], rooms: Seque
         earliest=now + max(rules.min_notice_minutes, 0) * MINUTE,
         horizon=now + rules.horizon_days * 24 * 60 * MINUTE,
         closures=Spans(spans_of(query.closures)),
-        clinicians=_clinician_index(query, wanted, list(spans_of(query.closures))),
-        rooms=_room_index(query, rooms),
+        clinicians=_clinician_index(query, busy, wanted, list(spans_of(query.closures))),
+        rooms=[(room, Spans(busy.rooms.get(room, ()))) for room in rooms],
         hours=index_hours(query, wanted),
     )
 
@@ -190,24 +216,43 @@ def spans_of(periods: Iterable[Period]) -> Iterator[tuple[int, int]]:
     return map(span_of, periods)
 
 
+def busy_spans(query: AvailabilityQuery) -> BusySpans:
+    """The query's busy periods as spans by resource (a loader may have sent them so)."""
+    if query.busy_spans is not None:
+        return query.busy_spans
+    exclusive: dict[UUID, list[tuple[int, int]]] = {}
+    supervision: dict[UUID, list[tuple[int, int, int]]] = {}
+    for row in query.clinician_busy:
+        start, end = span_of(row.period)
+        if row.mode == "supervision":
+            supervision.setdefault(row.clinician_id, []).append((start, end, micros(row.starts_at)))
+        else:
+            exclusive.setdefault(row.clinician_id, []).append((start, end))
+    rooms: dict[UUID, list[tuple[int, int]]] = {}
+    for room in query.room_busy:
+        rooms.setdefault(room.room_id, []).append(span_of(room.period))
+    return BusySpans(exclusive, supervision, rooms)
+
+
 def _clinician_index(
-    query: AvailabilityQuery, wanted: set[UUID], closures: list[tuple[int, int]]
+    query: AvailabilityQuery, busy: BusySpans, wanted: set[UUID], closures: list[tuple[int, int]]
 ) -> dict[UUID, ClinicianIndex]:
     # An exclusive booking collides with anything; a supervised one only with exclusive busy,
     # while other supervised sessions limit it through their starts instead.
     supervising = query.rules.max_starts_per_window is not None
-    spans: dict[UUID, list[tuple[int, int]]] = {c: [] for c in wanted}
-    starts: dict[UUID, list[int]] = {c: [] for c in wanted}
-    for row in query.clinician_busy:
-        if row.clinician_id not in wanted:
-            continue
-        if supervising and row.mode == "supervision":
-            starts[row.clinician_id].append(micros(row.starts_at))
-        else:
-            spans[row.clinician_id].append(span_of(row.period))
     rules = query.rules
-    off = {c: list(spans_of(query.time_off.get(c, ()))) for c in wanted}
-    return {c: _clinician(rules, spans[c], off[c], sorted(starts[c]), closures) for c in wanted}
+    found = {}
+    for c in wanted:
+        spans = list(busy.exclusive.get(c, ()))
+        supervised = busy.supervision.get(c, ())
+        if supervising:
+            starts = sorted(start for _, _, start in supervised)
+        else:
+            spans += [(start, end) for start, end, _ in supervised]
+            starts = []
+        off = list(spans_of(query.time_off.get(c, ())))
+        found[c] = _clinician(rules, spans, off, starts, closures)
+    return found
 
 
 def _clinician(
@@ -227,7 +272,7 @@ def _clinician(
     runs += [(a - session + 1, b) for a, b in (*time_off, *closures)]
     if rules.max_starts_per_window == 1:
         runs += [(s - window + 1, s + window) for s in starts]
-    return ClinicianIndex(Spans(time_off), Spans(busy), starts, Spans(runs))
+    return ClinicianIndex(time_off, busy, starts, Spans(runs))
 
 
 def suitable_rooms(query: AvailabilityQuery) -> list[UUID]:
@@ -236,15 +281,6 @@ def suitable_rooms(query: AvailabilityQuery) -> list[UUID]:
     if rules.room_minutes <= 0:
         return []
     return list(dict.fromkeys(r.id for r in query.rooms if rules.room_kind in (None, r.kind)))
-
-
-def _room_index(query: AvailabilityQuery, rooms: Sequence[UUID]) -> list[tuple[UUID, Spans]]:
-    spans: dict[UUID, list[tuple[int, int]]] = {room: [] for room in rooms}
-    for row in query.room_busy:
-        bucket = spans.get(row.room_id)
-        if bucket is not None:
-            bucket.append(span_of(row.period))
-    return [(room, Spans(spans[room])) for room in rooms]
 
 
 def days(query: AvailabilityQuery) -> Iterator[date]:

@@ -7,6 +7,7 @@ import uuid
 from datetime import date, datetime, time
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Column,
     Enum,
@@ -194,3 +195,14 @@ class LocationClosure(IdMixin, Base):
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     reason: Mapped[str] = mapped_column(String(200), default="")
+
+
+class SetupVersion(Base):
+    """One row whose counter goes up with every committed setup change (see
+    booking.services.reference): the key of each process's cached copy of the setup."""
+
+    __tablename__ = "setup_version"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger)

@@ -8,15 +8,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from booking.gates import check_gates
-from booking.models import Appointment, AppointmentType, Hold, Location, Patient
+from booking.models import Appointment, AppointmentStatus, AppointmentType, Hold, Location, Patient
 from booking.schemas.appointments import BookingIn, EscortIn, HoldIn
 from booking.schemas.patients import PatientIn
-from booking.services import manage_links, occupancy
-from booking.services.audit import record, record_create
+from booking.services import manage_links, occupancy, reference
+from booking.services.audit import record, snapshot
+from booking.services.clinic_setup import require_location
 from booking.services.context import Context
 from booking.services.patients import create_patient, possible_duplicates
 from booking.services.placement import check_held, place
-from booking.services.slots import require_location
 from core.errors import Forbidden, Invalid, NotFound, Unauthenticated
 from scheduler.facts import AppointmentFacts, Change
 from scheduler.planning import plan
@@ -31,7 +31,7 @@ class Booked:
 
 
 def bookable_type(ctx: Context, type_id: uuid.UUID, *, staff: bool) -> AppointmentType:
-    kind = ctx.session.get(AppointmentType, type_id)
+    kind = reference.appointment_type(ctx, type_id)
     if kind is None or not kind.active:
         raise NotFound("appointment type")
     if not staff and not kind.online_bookable:
@@ -88,20 +88,25 @@ def create_appointment(
         id=uuid.uuid4(), appointment_type_id=kind.id, patient_id=patient.id,
         location_id=location.id, location=location, clinician_id=spot.clinician_id,
         room_id=spot.room_id, series_id=series_id, starts_at=spot.starts_at, ends_at=ends_at,
+        status=AppointmentStatus.BOOKED, sequence=0, late_cancel=False,
         escort_name=escort.name if escort else None, escort_phone=escort.phone if escort else None,
         gate_override_reason=override_reason, booked_by=booked_by,
         created_at=ctx.now, updated_at=ctx.now,
     )  # fmt: skip
     token = manage_links.issue(appointment)
     ctx.session.add(appointment)
-    occupancy.claim(ctx, occupancy.rows_for(kind, spot, appointment_id=appointment.id))
-    links = {"patient_id": patient.id, "appointment_id": appointment.id}
-    record_create(ctx, appointment, action="appointment.book", **links)
+    # Every column is set above, so the snapshot is what will be stored, and the claim's one
+    # flush writes the appointment, its occupancy and the audit together.
+    record(
+        ctx, action="appointment.book", entity=appointment, after=snapshot(appointment),
+        patient_id=patient.id, appointment_id=appointment.id,
+    )  # fmt: skip
     if override_reason:
         record(
             ctx, action="appointment.gate_override", entity=appointment, reason=override_reason,
             patient_id=patient.id, appointment_id=appointment.id,
         )  # fmt: skip
+    occupancy.claim(ctx, occupancy.rows_for(kind, spot, appointment_id=appointment.id))
     plan(ctx.session, facts_of(appointment, kind, location, change=Change.BOOKED))
     return Booked(appointment=appointment, manage_token=token)
 
@@ -123,7 +128,7 @@ def _where(
     if hold is None:
         raise NotFound("hold")
     kind = bookable_type(ctx, hold.appointment_type_id, staff=staff)
-    location = ctx.get(Location, hold.location_id, "location")
+    location = require_location(ctx, hold.location_id)
     spot = occupancy.Placement(hold.starts_at, hold.clinician_id, hold.room_id)
     ctx.session.delete(hold)  # its occupancy goes with it; the booking claims it afresh
     ctx.session.flush()

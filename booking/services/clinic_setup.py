@@ -20,6 +20,7 @@ from booking.schemas.setup import (
     RoomIn,
     RoomPatch,
 )
+from booking.services import reference
 from booking.services.audit import changed, record, record_create, snapshot, update_audited
 from booking.services.context import Context
 from core.errors import Conflict, Invalid, NotFound
@@ -39,6 +40,27 @@ def _ensure_unique_name(ctx: Context, column: Any, name: str, *, what: str, **sc
 def _renamed(current: str, changes: dict[str, Any]) -> str | None:
     new = changes.get("name")
     return new if new and new.casefold() != current.casefold() else None
+
+
+def require_location(ctx: Context, location_id: uuid.UUID | None) -> Location:
+    """The given location, or the clinic's only one when none is named."""
+    if location_id is None:
+        active = reference.current(ctx).active_locations
+        if len(active) != 1:
+            raise Invalid("location_required", "name the location (location_id)")
+        location_id = active[0]
+    location = reference.location(ctx, location_id)
+    if location is None:
+        raise NotFound("location")
+    return location
+
+
+def list_locations(ctx: Context) -> list[Location]:
+    return list(ctx.session.scalars(select(Location).order_by(Location.name)))
+
+
+def get_location(ctx: Context, *, location_id: uuid.UUID) -> Location:
+    return ctx.get(Location, location_id, "location")
 
 
 def create_location(ctx: Context, *, data: LocationIn) -> Location:
@@ -114,6 +136,17 @@ def list_clinicians(ctx: Context) -> list[Clinician]:
     return list(ctx.session.scalars(query.order_by(Clinician.name)))
 
 
+def list_rooms(ctx: Context, *, location_id: uuid.UUID | None = None) -> list[Room]:
+    query = select(Room).order_by(Room.name)
+    if location_id is not None:
+        query = query.where(Room.location_id == location_id)
+    return list(ctx.session.scalars(query))
+
+
+def get_room(ctx: Context, *, room_id: uuid.UUID) -> Room:
+    return ctx.get(Room, room_id, "room")
+
+
 def create_room(ctx: Context, *, data: RoomIn) -> Room:
     if ctx.session.get(Location, data.location_id) is None:
         raise Invalid("unknown_reference", "unknown location")
@@ -131,6 +164,14 @@ def update_room(ctx: Context, *, room_id: uuid.UUID, data: RoomPatch) -> Room:
         _ensure_unique_name(ctx, Room.name, new_name, what="room", location_id=room.location_id)
     update_audited(ctx, room, changes, action="room.update")
     return room
+
+
+def list_appointment_types(ctx: Context) -> list[AppointmentType]:
+    return list(ctx.session.scalars(select(AppointmentType).order_by(AppointmentType.name)))
+
+
+def get_appointment_type(ctx: Context, *, type_id: uuid.UUID) -> AppointmentType:
+    return ctx.get(AppointmentType, type_id, "appointment type")
 
 
 def create_appointment_type(ctx: Context, *, data: AppointmentTypeIn) -> AppointmentType:

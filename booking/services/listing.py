@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from booking.models import Appointment, AppointmentStatus
+from booking.services.clinic_setup import require_location
 from booking.services.context import Context
-from booking.services.slots import require_location
 
 
 def search(

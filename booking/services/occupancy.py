@@ -100,10 +100,14 @@ def purge_expired_holds(ctx: Context, rows: list[Occupancy]) -> None:
 
 
 def claim(ctx: Context, rows: list[Occupancy]) -> None:
-    """Insert the rows; an overlap lost to a concurrent booking becomes a 409."""
-    purge_expired_holds(ctx, rows)
-    if ctx.session.get_bind().dialect.name == "sqlite" and _clashes(ctx, rows):
-        raise Conflict("slot_taken", "that time is already taken; choose another")
+    """Insert the rows; an overlap lost to a concurrent booking becomes a 409.
+
+    The checks below touch only occupancy and holds, so they do not autoflush what the
+    caller added: the one flush at the end writes the owner, its rows and its audit."""
+    with ctx.session.no_autoflush:
+        purge_expired_holds(ctx, rows)
+        if ctx.session.get_bind().dialect.name == "sqlite" and _clashes(ctx, rows):
+            raise Conflict("slot_taken", "that time is already taken; choose another")
     ctx.session.add_all(rows)
     try:
         ctx.session.flush()

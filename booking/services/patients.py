@@ -13,9 +13,9 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import and_, func, or_, select
 
-from booking.models import Patient
+from booking.models import AuditEvent, Patient
 from booking.schemas.patients import Gate, GateIn, PatientIn, PatientPatch, PossibleDuplicate
-from booking.services.audit import record_create, update_audited
+from booking.services.audit import list_events, record_create, update_audited
 from booking.services.context import Context
 from core.clock import as_utc
 from core.errors import Conflict, Invalid
@@ -89,6 +89,16 @@ def create_patient(ctx: Context, *, data: PatientIn, allow_duplicate: bool = Fal
     ctx.session.flush()
     record_create(ctx, patient, action="patient.create", patient_id=patient.id)
     return patient
+
+
+def get_patient(ctx: Context, *, patient_id: uuid.UUID) -> Patient:
+    return ctx.get(Patient, patient_id, "patient")
+
+
+def patient_audit(ctx: Context, *, patient_id: uuid.UUID) -> list[AuditEvent]:
+    """A known patient's audit trail (404 for an unknown id, not an empty list)."""
+    ctx.get(Patient, patient_id, "patient")
+    return list_events(ctx, patient_id=patient_id)
 
 
 def update_patient(ctx: Context, *, patient_id: uuid.UUID, data: PatientPatch) -> Patient:

@@ -14,7 +14,12 @@ from booking.models import AppointmentType, Location
 from booking.services.attention import take_turns
 from booking.services.context import Context
 from booking.services.occupancy import Placement, session_end
-from booking.services.slots import load_query, load_roster, local_day, qualified_clinicians
+from booking.services.slots import (
+    load_roster,
+    local_day,
+    qualified_clinicians,
+    read_availability_inputs,
+)
 from core.clock import as_utc
 from core.errors import Conflict, DomainError, Invalid
 
@@ -75,7 +80,9 @@ def place(
     ignore_appointment: uuid.UUID | None = None,
 ) -> Placement:
     """The first clinician and room (by preference) that can take ``starts_at``, or an error."""
-    query = _query(ctx, kind, location, as_utc(starts_at), clinician_id, staff, ignore_appointment)
+    query = _query(
+        ctx, kind, location, as_utc(starts_at), clinician_id, room_id, staff, ignore_appointment
+    )
     refused: dict[tuple[uuid.UUID, uuid.UUID | None], str] = {}
     spot = next(_fitting(query, as_utc(starts_at), room_id, refused), None)
     if spot is None:
@@ -97,7 +104,7 @@ def candidates(
     """Like :func:`place`, but every clinician and room that fits (series and reschedules
     choose among them to keep what the patient already has)."""
     starts_at = as_utc(starts_at)
-    query = _query(ctx, kind, location, starts_at, clinician_id, staff, ignore_appointment)
+    query = _query(ctx, kind, location, starts_at, clinician_id, room_id, staff, ignore_appointment)
     refused: dict[tuple[uuid.UUID, uuid.UUID | None], str] = {}
     fitting = list(_fitting(query, starts_at, room_id, refused))
     return Candidates(fitting, refused, starts_at, ctx.now)
@@ -105,15 +112,17 @@ def candidates(
 
 def _query(
     ctx: Context, kind: AppointmentType, location: Location, starts_at: datetime,
-    clinician_id: uuid.UUID | None, staff: bool, ignore_appointment: uuid.UUID | None,
+    clinician_id: uuid.UUID | None, room_id: uuid.UUID | None, staff: bool,
+    ignore_appointment: uuid.UUID | None,
 ) -> av.AvailabilityQuery:  # fmt: skip
     day = local_day(starts_at, location.timezone)
     take_turns(ctx, change=False)
     _serialize_start_limit(ctx, kind, clinician_id)
-    return load_query(
+    return read_availability_inputs(
         ctx, location=location, kind=kind, first_day=day - timedelta(days=1),
         last_day=day + timedelta(days=1), staff=staff, clinician_id=clinician_id,
         ignore_appointment=ignore_appointment, busy_between=_reach(kind, starts_at),
+        room_id=room_id,
     )  # fmt: skip
 
 

@@ -17,9 +17,9 @@ from booking.models import Appointment, AppointmentType, Patient, Series
 from booking.schemas.appointments import SeriesIn
 from booking.services.appointments import Booked, bookable_type, create_appointment
 from booking.services.audit import record_create
+from booking.services.clinic_setup import require_location
 from booking.services.context import Context
 from booking.services.series_placement import Session, place_series
-from booking.services.slots import require_location
 from core.clock import as_utc
 from core.errors import Conflict, Invalid
 

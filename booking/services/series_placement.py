@@ -17,7 +17,7 @@ from booking.models import AppointmentType, Location
 from booking.services.context import Context
 from booking.services.occupancy import Placement
 from booking.services.placement import Candidates, candidates
-from booking.services.slots import load_query, local_day
+from booking.services.slots import local_day, read_availability_inputs
 
 LATER_OR_EARLIER = 3  # alternatives at another time, with the series' clinician
 SAME_TIME = 2  # alternatives at the same time, with another chair or clinician
@@ -109,9 +109,10 @@ def _nearest(
     keep the series' spacing, nearest first."""
     clinician, room = session.wants(pair)
     day = local_day(session.starts_at, location.timezone)
-    query = load_query(ctx, location=location, kind=kind, first_day=day - timedelta(days=1),
-                       last_day=day + timedelta(days=1), staff=True,
-                       clinician_id=clinician)  # fmt: skip
+    query = read_availability_inputs(
+        ctx, location=location, kind=kind, first_day=day - timedelta(days=1),
+        last_day=day + timedelta(days=1), staff=True, clinician_id=clinician,
+    )  # fmt: skip
     query = replace(query, rooms=sorted(query.rooms, key=lambda r: r.id != room))
     slots = [
         s for s in av.find_slots(query)

@@ -80,26 +80,35 @@ def login(ctx: Context, *, email: str, password: str, ttl: timedelta) -> IssuedT
 
 
 def authenticate(ctx: Context, *, token: str) -> SignedInStaff:
-    row = ctx.session.execute(
-        select(StaffSession, StaffUser)
-        .join(StaffUser, StaffUser.id == StaffSession.user_id)
-        .where(StaffSession.token_hash == hash_token(token))
-    ).one_or_none()
+    # Columns, not entities, on the session's connection: this runs on every staff request.
+    row = (
+        ctx.session.connection()
+        .execute(
+            select(
+                StaffSession.id, StaffSession.revoked_at, StaffSession.expires_at, StaffUser.id,
+                StaffUser.email, StaffUser.name, StaffUser.role, StaffUser.clinician_id,
+                StaffUser.active,
+            )
+            .join(StaffUser, StaffUser.id == StaffSession.user_id)
+            .where(StaffSession.token_hash == hash_token(token))
+        )
+        .one_or_none()
+    )  # fmt: skip
     if row is None:
         raise Unauthenticated("unknown or revoked token")
-    staff_session, user = row
-    if staff_session.revoked_at is not None or not user.active:
+    session_id, revoked_at, expires_at, user_id, email, name, role, clinician_id, active = row
+    if revoked_at is not None or not active:
         raise Unauthenticated("unknown or revoked token")
-    if staff_session.expires_at <= ctx.now:
+    if expires_at <= ctx.now:
         raise Unauthenticated("the session has expired; sign in again")
     return SignedInStaff(
-        id=user.id,
-        email=user.email,
-        name=user.name,
-        role=user.role,
-        clinician_id=user.clinician_id,
-        session_id=staff_session.id,
-    )
+        id=user_id, email=email, name=name, role=role, clinician_id=clinician_id,
+        session_id=session_id,
+    )  # fmt: skip
+
+
+def signed_in_user(ctx: Context, *, staff_id: uuid.UUID) -> StaffUser:
+    return ctx.get(StaffUser, staff_id, "staff account")
 
 
 def logout(ctx: Context, *, session_id: uuid.UUID) -> None:

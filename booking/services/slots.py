@@ -5,26 +5,23 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, cast, or_, select
+from sqlalchemy import BigInteger, Connection, String, cast, func, or_, select, type_coerce
 
 from booking import availability as av
+from booking.availability import plan as av_plan
 from booking.models import (
     SUPERVISION,
     AppointmentType,
-    Clinician,
-    DateOverride,
     Location,
-    LocationClosure,
     Occupancy,
-    Room,
-    TimeOff,
-    WorkingHours,
-    clinician_appointment_types,
 )
+from booking.services import reference
 from booking.services.context import Context
-from core.errors import Invalid
+from core.types import parse_sqlite_utc
 
 
 def rules_of(kind: AppointmentType, *, staff: bool) -> av.TypeRules:
@@ -47,18 +44,12 @@ def rules_of(kind: AppointmentType, *, staff: bool) -> av.TypeRules:
 def qualified_clinicians(
     ctx: Context, *, type_id: uuid.UUID, only: uuid.UUID | None = None
 ) -> list[uuid.UUID]:
-    query = (
-        select(Clinician.id)
-        .join(clinician_appointment_types)
-        .where(clinician_appointment_types.c.appointment_type_id == type_id, Clinician.active)
-        .order_by(Clinician.name, Clinician.id)
-    )
-    if only is not None:
-        query = query.where(Clinician.id == only)
-    return list(ctx.session.scalars(query))
+    """Active clinicians offering the type, by name (``only``: that one, if qualified)."""
+    found = reference.current(ctx).qualified.get(type_id, [])
+    return [c for c in found if c == only] if only is not None else list(found)
 
 
-def load_query(
+def read_availability_inputs(
     ctx: Context,
     *,
     location: Location,
@@ -69,34 +60,49 @@ def load_query(
     clinician_id: uuid.UUID | None = None,
     ignore_appointment: uuid.UUID | None = None,
     busy_between: tuple[datetime, datetime] | None = None,
+    room_id: uuid.UUID | None = None,
 ) -> av.AvailabilityQuery:
     """Everything the engine needs for ``first_day``..``last_day`` (local dates) at one location.
 
     ``ignore_appointment`` leaves one appointment's own rows out, so it can be moved.
     ``busy_between`` narrows the busy periods, time off and closures read to what can touch
-    one booking (the days' hours are still read whole).
+    one booking (the days' hours are still read whole); ``room_id`` narrows the rooms' busy
+    periods read to that room's.
     """
     zone = ZoneInfo(location.timezone)
     since, until = busy_between or _around(first_day, last_day, zone)
+    ctx.session.flush()  # the busy read below is Core, which does not autoflush
+    setup = reference.current(ctx)
     clinicians = qualified_clinicians(ctx, type_id=kind.id, only=clinician_id)
-    rooms = _rooms(ctx, location.id)
-    room_ids = [room.id for room in rooms]
-    clinician_busy, room_busy = _busy(ctx, clinicians, room_ids, since, until, ignore_appointment)
+    rooms = list(setup.rooms.get(location.id, ()))
+    rules = rules_of(kind, staff=staff)
+    # Only rooms the type can use are ever checked for being busy (a wrong room is refused
+    # first), and a caller placing one booking in a named room checks that room alone.
+    usable = [r.id for r in rooms if rules.room_minutes and rules.room_kind in (None, r.kind)]
+    busy_rooms = [room_id] if room_id in usable else usable
+    busy = _busy(ctx, clinicians, busy_rooms, since, until, ignore_appointment)
     return av.AvailabilityQuery(
         zone=zone,
-        rules=rules_of(kind, staff=staff),
+        rules=rules,
         clinician_ids=clinicians,
         rooms=rooms,
-        weekly_hours=_weekly(ctx, location.id, clinicians),
-        overrides=_overrides(ctx, location.id, clinicians, first_day, last_day),
-        time_off=_time_off(ctx, clinicians, since, until),
-        closures=_closures(ctx, location.id, since, until),
-        clinician_busy=clinician_busy,
-        room_busy=room_busy,
+        weekly_hours=setup.weekly_hours(location.id, clinicians),
+        overrides=setup.day_overrides(location.id, clinicians, first_day, last_day),
+        time_off=setup.clinician_time_off(clinicians, since, until),
+        closures=setup.location_closures(location.id, since, until),
+        clinician_busy=[],
+        room_busy=[],
+        busy_spans=busy,
         now=ctx.now,
         first_day=first_day,
         last_day=last_day,
     )
+
+
+def _core(ctx: Context) -> Connection:
+    """The session's own connection and transaction: Core rows skip the ORM's per-row work
+    (a third of the busy read on SQLite), and these reads want columns, not entities."""
+    return ctx.session.connection()
 
 
 def _around(first_day: date, last_day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -107,77 +113,6 @@ def _around(first_day: date, last_day: date, zone: ZoneInfo) -> tuple[datetime, 
     return since, until
 
 
-def _rooms(ctx: Context, location_id: uuid.UUID) -> list[av.Room]:
-    rows = ctx.session.execute(
-        select(Room.id, Room.kind)
-        .where(Room.location_id == location_id, Room.active)
-        .order_by(Room.name, Room.id)
-    )
-    return [av.Room(id=room_id, kind=kind.value) for room_id, kind in rows]
-
-
-def _weekly(
-    ctx: Context, location_id: uuid.UUID, clinicians: list[uuid.UUID]
-) -> list[av.WeeklyHours]:
-    rows = ctx.session.execute(
-        select(
-            WorkingHours.clinician_id, WorkingHours.weekday, WorkingHours.start_time,
-            WorkingHours.end_time, WorkingHours.effective_from, WorkingHours.effective_until,
-        ).where(WorkingHours.location_id == location_id, WorkingHours.clinician_id.in_(clinicians))
-    )  # fmt: skip
-    return [av.WeeklyHours(*row) for row in rows]
-
-
-def _overrides(
-    ctx: Context, location_id: uuid.UUID, clinicians: list[uuid.UUID], first: date, last: date
-) -> list[av.DayOverride]:
-    # Overrides at any location replace the day: a clinician elsewhere is not here.
-    rows = ctx.session.execute(
-        select(
-            DateOverride.clinician_id, DateOverride.location_id, DateOverride.on_date,
-            DateOverride.start_time, DateOverride.end_time,
-        ).where(
-            DateOverride.clinician_id.in_(clinicians),
-            DateOverride.on_date.between(first, last),
-        )
-    )  # fmt: skip
-    overrides = []
-    for clinician, where, on_date, start, end in rows:
-        if where != location_id:
-            start = end = None  # working at another location that day: off here
-        overrides.append(av.DayOverride(clinician, on_date, start, end))
-    return overrides
-
-
-def _time_off(
-    ctx: Context, clinicians: list[uuid.UUID], since: datetime, until: datetime
-) -> dict[uuid.UUID, list[av.Period]]:
-    rows = ctx.session.execute(
-        select(TimeOff.clinician_id, TimeOff.starts_at, TimeOff.ends_at).where(
-            TimeOff.clinician_id.in_(clinicians),
-            TimeOff.starts_at < until,
-            TimeOff.ends_at > since,
-        )
-    )
-    periods: dict[uuid.UUID, list[av.Period]] = {}
-    for clinician, start, end in rows:
-        periods.setdefault(clinician, []).append(av.Period(start, end))
-    return periods
-
-
-def _closures(
-    ctx: Context, location_id: uuid.UUID, since: datetime, until: datetime
-) -> list[av.Period]:
-    rows = ctx.session.execute(
-        select(LocationClosure.starts_at, LocationClosure.ends_at).where(
-            LocationClosure.location_id == location_id,
-            LocationClosure.starts_at < until,
-            LocationClosure.ends_at > since,
-        )
-    )
-    return [av.Period(start, end) for start, end in rows]
-
-
 def _busy(
     ctx: Context,
     clinicians: list[uuid.UUID],
@@ -185,12 +120,14 @@ def _busy(
     since: datetime,
     until: datetime,
     ignore_appointment: uuid.UUID | None,
-) -> tuple[list[av.ClinicianBusy], list[av.RoomBusy]]:
-    # The id comes back as text and is swapped for the caller's own UUID object, so that the
-    # engine's many lookups by id are identity hits rather than Python-level UUID comparisons.
+) -> av.BusySpans:
+    """The busy periods as the engine's microsecond spans, by resource: the hot read (a row
+    per booking and chair over the range), so each row costs a tuple and no objects."""
+    sqlite = ctx.session.get_bind().dialect.name == "sqlite"
+    at = _as_text if sqlite else _as_micros
     query = select(
-        cast(Occupancy.resource_id, String), Occupancy.starts_at, Occupancy.ends_at,
-        Occupancy.session_start, Occupancy.share_key == SUPERVISION,
+        cast(Occupancy.resource_id, String), at(Occupancy.starts_at), at(Occupancy.ends_at),
+        at(Occupancy.session_start), Occupancy.share_key == SUPERVISION,
     ).where(
         Occupancy.resource_id.in_([*clinicians, *rooms]),
         Occupancy.starts_at < until,
@@ -201,22 +138,42 @@ def _busy(
         query = query.where(
             or_(Occupancy.appointment_id.is_(None), Occupancy.appointment_id != ignore_appointment)
         )
-    known = {
-        text: (resource, resource in rooms)
-        for resource in (*clinicians, *rooms)
-        for text in (str(resource), resource.hex)  # PostgreSQL's text form, SQLite's
-    }
-    clinician_busy: list[av.ClinicianBusy] = []
-    room_busy: list[av.RoomBusy] = []
-    for text, start, end, session_start, supervised in ctx.session.execute(query):
-        resource, is_room = known[text]
-        period = av.Period(start, end)
-        if is_room:
-            room_busy.append(av.RoomBusy(resource, period))
+    exclusive: dict[uuid.UUID, list[tuple[int, int]]] = {c: [] for c in clinicians}
+    supervision: dict[uuid.UUID, list[tuple[int, int, int]]] = {c: [] for c in clinicians}
+    room_busy: dict[uuid.UUID, list[tuple[int, int]]] = {room: [] for room in rooms}
+    # Each row finds its lists by the id's text (a str hashes in C; a UUID does not).
+    lists: dict[str, tuple[list[tuple[int, int]], list[tuple[int, int, int]] | None]] = {}
+    for resource in clinicians:
+        for text in (str(resource), resource.hex):  # PostgreSQL's text form, SQLite's
+            lists[text] = (exclusive[resource], supervision[resource])
+    for resource in rooms:
+        for text in (str(resource), resource.hex):
+            lists[text] = (room_busy[resource], None)
+    micros = _sqlite_micros if sqlite else int
+    # fetchall: one driver call for every row (psycopg's per-row fetchone is the slow part).
+    for text, start, end, session_start, supervised in _core(ctx).execute(query).fetchall():
+        plain, shared = lists[text]
+        if supervised and shared is not None:
+            shared.append((micros(start), micros(end), micros(session_start)))
         else:
-            mode: av.ClinicianMode = "supervision" if supervised else "exclusive"
-            clinician_busy.append(av.ClinicianBusy(resource, period, mode, session_start))
-    return clinician_busy, room_busy
+            plain.append((micros(start), micros(end)))
+    return av.BusySpans(exclusive, supervision, room_busy)
+
+
+def _as_micros(column: Any) -> Any:
+    """PostgreSQL: the instant as integer microseconds since the epoch, computed in SQL."""
+    return cast(func.extract("epoch", column) * 1_000_000, BigInteger)
+
+
+def _as_text(column: Any) -> Any:
+    """SQLite: the stored text itself, turned into microseconds by :func:`_sqlite_micros`."""
+    return type_coerce(column, String)
+
+
+@lru_cache(maxsize=16_384)
+def _sqlite_micros(text: str) -> int:
+    # Busy periods share a few hundred distinct instants, so most rows are cache hits.
+    return av_plan.micros(parse_sqlite_utc(text))
 
 
 def load_roster(
@@ -228,16 +185,17 @@ def load_roster(
     until: datetime,
 ) -> av.Roster:
     """When ``clinicians`` can work at ``location`` over [since, until), read as
-    :func:`load_query` reads it, for checking bookings already made."""
+    :func:`read_availability_inputs` reads it, for checking bookings already made."""
     zone = ZoneInfo(location.timezone)
     first_day = since.astimezone(zone).date() - timedelta(days=1)
     last_day = until.astimezone(zone).date()
+    setup = reference.current(ctx)
     return av.Roster(
         zone=zone,
-        weekly_hours=_weekly(ctx, location.id, clinicians),
-        overrides=_overrides(ctx, location.id, clinicians, first_day, last_day),
-        time_off=_time_off(ctx, clinicians, since, until),
-        closures=_closures(ctx, location.id, since, until),
+        weekly_hours=setup.weekly_hours(location.id, clinicians),
+        overrides=setup.day_overrides(location.id, clinicians, first_day, last_day),
+        time_off=setup.clinician_time_off(clinicians, since, until),
+        closures=setup.location_closures(location.id, since, until),
         first_day=first_day,
         last_day=last_day,
     )
@@ -245,13 +203,3 @@ def load_roster(
 
 def local_day(instant: datetime, zone: str) -> date:
     return instant.astimezone(ZoneInfo(zone)).date()
-
-
-def require_location(ctx: Context, location_id: uuid.UUID | None) -> Location:
-    """The given location, or the clinic's only one when none is named."""
-    if location_id is not None:
-        return ctx.get(Location, location_id, "location")
-    locations = list(ctx.session.scalars(select(Location).where(Location.active).limit(2)))
-    if len(locations) != 1:
-        raise Invalid("location_required", "name the location (location_id)")
-    return locations[0]

@@ -22,9 +22,10 @@ from booking.models import (
 )
 from booking.schemas.appointments import WaitlistIn
 from booking.services.audit import record_create, update_audited
+from booking.services.clinic_setup import require_location
 from booking.services.context import Context
 from booking.services.placement import place
-from booking.services.slots import local_day, require_location
+from booking.services.slots import local_day
 from core.errors import Conflict, DomainError
 
 

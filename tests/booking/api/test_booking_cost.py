@@ -1,0 +1,83 @@
+"""What one staff booking costs the database once the clinic setup is cached."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import event
+
+from booking.models import Appointment, AuditEvent
+from booking.services.audit import snapshot
+from core.db import Database
+from tests.booking.api.conftest import Clinic, book
+from tests.booking.api.setup_helpers import expect_ok
+from tests.conftest import SignedIn
+from tests.factories import make_patient
+
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK")
+
+
+@contextmanager
+def statements(database: Database) -> Iterator[list[str]]:
+    sent: list[str] = []
+
+    def count(*args: Any) -> None:
+        if not str(args[2]).startswith(TRANSACTION_CONTROL):
+            sent.append(str(args[2]).split()[0] + " " + str(args[2]).split()[2])
+
+    event.listen(database.engine, "before_cursor_execute", count)
+    try:
+        yield sent
+    finally:
+        event.remove(database.engine, "before_cursor_execute", count)
+
+
+def _consult(clinic: Clinic, patient: dict[str, Any], starts_at: str) -> dict[str, Any]:
+    return {
+        "appointment_type_id": clinic.consult["id"], "location_id": clinic.location["id"],
+        "clinician_id": clinic.clinicians[0]["id"], "patient_id": patient["id"],
+        "starts_at": starts_at,
+    }  # fmt: skip
+
+
+def test_a_booking_reads_the_setup_version_not_the_setup(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn, database: Database
+) -> None:
+    patient = make_patient(client, front_desk.headers)
+    first = _consult(clinic, patient, "2026-11-30T09:00:00-05:00")
+    expect_ok(book(client, first, front_desk.headers), 201)  # fills the cache
+    with statements(database) as sent:
+        second = _consult(clinic, patient, "2026-11-30T11:00:00-05:00")
+        expect_ok(book(client, second, front_desk.headers), 201)
+    booking = [s for s in sent if "notices" not in s]
+    reads = [s for s in booking if s.startswith("SELECT")]
+    # The caller's token, the setup version, the busy periods, the patient, and SQLite's
+    # own overlap check or PostgreSQL's shared schedule lock (time off cannot slip in
+    # meanwhile); no hours, overrides, clinicians, rooms or types.
+    assert len(reads) == 5, sent
+    # One flush: the appointment, its occupancy and its audit are written together.
+    writes = [s for s in booking if not s.startswith("SELECT")]
+    assert writes == [
+        "DELETE holds",
+        "INSERT appointments",
+        "INSERT occupancy",
+        "INSERT audit_events",
+    ], sent
+    # Its notices are planned in the same transaction, written in one statement.
+    assert [s for s in sent if s.startswith("INSERT notices")] == ["INSERT notices"], sent
+
+
+def test_the_booking_audit_is_the_stored_appointment(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn, database: Database
+) -> None:
+    patient = make_patient(client, front_desk.headers)
+    body = _consult(clinic, patient, "2026-11-30T09:00:00-05:00")
+    booked = expect_ok(book(client, body, front_desk.headers), 201)
+    with database.session(write=False) as session:
+        stored = session.get_one(Appointment, uuid.UUID(booked["appointment"]["id"]))
+        event_ = session.query(AuditEvent).filter_by(action="appointment.book").one()
+        assert event_.after == snapshot(stored)
