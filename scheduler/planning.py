@@ -59,8 +59,15 @@ def plan(
         elif row is not None and row.status is S.PENDING:
             _fill(row, notice, context, now)
     kept = {notice.key for notice in planned}
+    # A claimed row for a moment still planned is in flight and was not planned again
+    # (``_already_sent``): withdrawing it would lose that notice.
+    carried = {
+        (p.kind, p.audience, p.moment_at) for p in planned if p.status is PlannedStatus.PENDING
+    }
     for row in existing:
         if row.status in OPEN and row.key not in kept:
+            if row.status is S.CLAIMED and (row.kind, row.audience, row.moment_at) in carried:
+                continue
             row.status, row.reason, row.updated_at = S.WITHDRAWN, WITHDRAWN_REASON, now
     session.flush()
     return sum(

@@ -3,7 +3,8 @@
 ``POST /2010-04-01/Accounts/{sid}/Messages.json`` with Basic auth answers 201 and records the
 message, or the failure it was told to give for that number (``fail``) or for the next
 requests whatever the number (``fail_next``): Twilio's own JSON error bodies and status codes.
-Run it alone with ``python -m tests.fakes.twilio --port 8765`` (benchmarks, manual checks).
+Run it alone with ``python -m tests.fakes.twilio --port 8765`` (benchmarks, manual checks);
+``GET /_fake/messages`` then lists what it received (another process cannot read ``messages``).
 """
 
 from __future__ import annotations
@@ -135,6 +136,12 @@ class FakeTwilio:
             self.messages.append(sms)
         return 201, _resource(sms), None
 
+    def recorded(self) -> dict[str, object]:
+        """Every POST so far and the messages accepted, as ``GET /_fake/messages`` answers."""
+        with self._lock:
+            listed = [{"sid": m.sid, "to": m.to, "body": m.body} for m in self.messages]
+            return {"attempts": self.attempts, "messages": listed}
+
     def _authorised(self, header: str | None) -> bool:
         expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
         return header == f"Basic {expected}"
@@ -168,6 +175,9 @@ def _resource(sms: ReceivedSms) -> dict[str, object]:
 def _handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as the SDK's pooled session expects
+        # Headers and body go out in two writes: without TCP_NODELAY, Nagle's algorithm
+        # and the client's delayed ACK hold every answer back ~40 ms.
+        disable_nagle_algorithm = True
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
@@ -185,6 +195,12 @@ def _handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
             form = {key: values[-1] for key, values in parse_qs(raw).items()}
             status, body, retry_after = fake._receive(parts[2], form)
             self._answer(status, body, retry_after=retry_after)
+
+        def do_GET(self) -> None:
+            if self.path.rstrip("/") == "/_fake/messages":
+                self._answer(200, fake.recorded())
+                return
+            self._answer(404, {"code": 20404, "message": "Not found", "status": 404})
 
         def _authorised(self, account_sid: str) -> bool:
             header = self.headers.get("Authorization")
