@@ -358,12 +358,10 @@ def test_d_a_worker_killed_mid_dispatch_then_restarted_sends_everything_at_least
     assert len(fake_twilio.messages) == by_victim + totals["report"]["sent"]
 
 
-def test_e_two_worker_processes_on_postgresql_never_send_a_notice_twice(
-    backend: str, database: Database, fake_twilio: FakeTwilio,
-    workers: Callable[..., subprocess.Popen[str]],
-) -> None:  # fmt: skip
-    if backend != "postgresql":
-        pytest.skip("several workers share PostgreSQL (SQLite has one writer)")
+def test_e_two_worker_processes_never_send_a_notice_twice(
+    database: Database, fake_twilio: FakeTwilio, workers: Callable[..., subprocess.Popen[str]]
+) -> None:
+    """On PostgreSQL they claim with SKIP LOCKED; on SQLite one file's writers take turns."""
     thousand(database)
     pair = [workers(database, fake_twilio, name, now=NOW, batch=10) for name in ("w1", "w2")]
     totals = [finished(process) for process in pair]
