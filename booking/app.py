@@ -20,6 +20,7 @@ from booking.api import (
     locations,
     manage,
     manage_links,
+    notices,
     openapi,
     patients,
     problems,
@@ -65,6 +66,7 @@ ROUTERS = (
     audit.router,
     attention.router,  # before appointments: its path would read as an appointment id
     appointments.router,
+    notices.router,
     manage.router,
     series.router,
     manage_links.router,
