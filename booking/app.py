@@ -20,6 +20,7 @@ from booking.api import (
     locations,
     manage,
     manage_links,
+    notices,
     openapi,
     patients,
     problems,
@@ -28,6 +29,7 @@ from booking.api import (
     series,
     staff,
 )
+from booking.dispatching import Dispatcher
 from core.clock import Clock, SystemClock
 from core.db import Database
 from core.settings import Settings, get_settings
@@ -64,6 +66,7 @@ ROUTERS = (
     audit.router,
     attention.router,  # before appointments: its path would read as an appointment id
     appointments.router,
+    notices.router,
     manage.router,
     series.router,
     manage_links.router,
@@ -76,8 +79,11 @@ def create_app(
     *,
     database: Database | None = None,
     clock: Clock | None = None,
+    dispatcher: bool = False,
 ) -> FastAPI:
+    """``dispatcher``: run the notice dispatcher in this process while the app lives."""
     settings = settings or get_settings()
+    clock = clock or SystemClock()
     owns_database = database is None
     database = database or Database.from_url(
         settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms,
@@ -86,7 +92,12 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        runner = Dispatcher.build(database, settings, clock).runner() if dispatcher else None
+        if runner is not None:
+            runner.start()
         yield
+        if runner is not None:
+            runner.stop(wait=True)
         if owns_database:
             database.dispose()
 
@@ -101,7 +112,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.database = database
-    app.state.clock = clock or SystemClock()
+    app.state.clock = clock
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)
@@ -116,7 +127,7 @@ def serve_app() -> FastAPI:
     framework, models, schemas: several hundred thousand objects) keeps the cyclic GC from
     re-scanning it in every full collection, which otherwise stalls requests by ~100 ms."""
     redaction.install()
-    app = create_app()
+    app = create_app(dispatcher=get_settings().run_scheduler)
     gc.collect()
     gc.freeze()
     return app

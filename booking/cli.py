@@ -1,16 +1,19 @@
-"""The ``clinic`` command: serve, db upgrade, demo, user add."""
+"""The ``clinic`` command: serve, worker, dispatch, db upgrade, demo, user add."""
 
 from __future__ import annotations
 
 import argparse
 import getpass
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from pydantic import ValidationError
 
 from booking.demo import seed
+from booking.dispatching import Dispatcher
 from booking.models import Role
 from booking.schemas.staff import StaffUserIn
 from booking.services.context import Actor, Context
@@ -79,8 +82,46 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dispatcher(database: Database) -> Dispatcher:
+    return Dispatcher.build(database, get_settings(), SystemClock())
+
+
+def cmd_dispatch(args: argparse.Namespace) -> int:
+    """One pass (``--once``): claim what is due, send it, print what happened."""
+    database = _database()
+    try:
+        report = _dispatcher(database).run_once()
+    finally:
+        database.dispose()
+    print(report.describe(), flush=True)
+    return 0
+
+
+def cmd_worker(_args: argparse.Namespace) -> int:
+    """The dispatcher alone, until SIGTERM or SIGINT (the pass in progress finishes)."""
+    database = _database()
+    runner = _dispatcher(database).runner()
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    runner.start()
+    interval = get_settings().dispatch_interval_seconds
+    print(f"Dispatching notices every {interval} s (stop with Ctrl-C)", flush=True)
+    try:
+        stop.wait()
+    finally:
+        runner.stop(wait=True)
+        database.dispose()
+    print("Dispatcher stopped", flush=True)
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
+
+    if args.no_scheduler:  # each worker's app reads it (CLINIC_RUN_SCHEDULER)
+        os.environ["CLINIC_RUN_SCHEDULER"] = "0"
+        get_settings.cache_clear()
 
     public = get_settings().public_url.rstrip("/")
     print(f"Serving the clinic on http://{args.host}:{args.port}", flush=True)
@@ -113,6 +154,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default="info")
     serve.add_argument("--no-scheduler", action="store_true", help="do not run the scheduler")
     serve.set_defaults(run=cmd_serve)
+
+    worker = commands.add_parser("worker", help="dispatch due notices until stopped")
+    worker.set_defaults(run=cmd_worker)
+    dispatch = commands.add_parser("dispatch", help="dispatch due notices once and report")
+    dispatch.add_argument("--once", action="store_true", required=True, help="one pass")
+    dispatch.set_defaults(run=cmd_dispatch)
 
     db = commands.add_parser("db", help="database schema").add_subparsers(dest="db", required=True)
     db.add_parser("upgrade", help="migrate to the latest schema").set_defaults(run=cmd_db_upgrade)

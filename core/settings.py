@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
+from datetime import time
 from functools import lru_cache
 from typing import Annotated
 
@@ -34,7 +35,15 @@ class Settings(BaseSettings):
     smtp_starttls: bool = True
     email_from: str = "Appointments <appointments@clinic.invalid>"
 
+    run_scheduler: bool = True  # `clinic serve` dispatches in-process (off: --no-scheduler)
     dispatch_interval_seconds: int = Field(default=30, ge=1)
+    dispatch_batch: int = Field(default=100, ge=1)  # notices one pass claims
+    dispatch_lease_seconds: int = Field(default=300, ge=10)  # a dead worker's claim returns
+    dispatch_max_attempts: int = Field(default=6, ge=1)
+    dispatch_rate_per_second: float = Field(default=0, ge=0)  # per process; 0: no limit
+    quiet_hours_start: time = time(8, 0)  # SMS only between these, in the recipient's zone
+    quiet_hours_end: time = time(21, 0)
+    pickup_exempt_from_quiet_hours: bool = True
 
     session_ttl_hours: int = Field(default=12, ge=1, le=24 * 30)
     default_phone_region: str = "US"

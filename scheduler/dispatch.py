@@ -55,6 +55,7 @@ class Check:
     ok: bool
     reason: str | None = None
     recipient: str | None = None
+    context: Mapping[str, Any] | None = None  # what only send time knows (a number's first text)
 
 
 class Recheck(Protocol):
@@ -189,10 +190,9 @@ def _deliver(run: _Pass, notice: Due) -> None:
         run.report.skipped += 1
         return
     recipient = verdict.recipient or notice.recipient
+    context = {**notice.context, **(verdict.context or {})}
     try:
-        text, subject, html = run.renderer(
-            notice.kind, notice.audience, notice.channel, notice.context
-        )
+        text, subject, html = run.renderer(notice.kind, notice.audience, notice.channel, context)
     except Exception:  # a template bug must not stop the pass; no patient detail logged
         log.exception("rendering %s %s failed", notice.kind, notice.id)
         _permanent(run, notice, PermanentFailure("render_error", "the template failed"))

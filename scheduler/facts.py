@@ -44,6 +44,7 @@ class AppointmentFacts:
     patient_id: uuid.UUID
     completed_at: datetime | None = None  # the real discharge time
     sequence: int = 0  # the appointment's, grows on every change
+    cancelled_by_clinic: bool = False  # the clinic called it off (its cancellation wording)
     series_id: uuid.UUID | None = None
     series_starts: tuple[datetime, ...] = ()  # every session of the series, for one confirmation
     # The patient's channels and what they allow.

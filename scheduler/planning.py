@@ -48,6 +48,10 @@ def plan(
         by_key |= {r.key: r for r in session.scalars(select(Notice).where(Notice.key.in_(foreign)))}
     handled = {(r.kind, r.audience, r.moment_at) for r in existing if r.status in HANDLED}
     context = context_of(facts)
+    if not context["manage_path"]:  # the link is shown once, at booking: later changes keep it
+        context["manage_path"] = next(
+            (r.context["manage_path"] for r in existing if r.context.get("manage_path")), None
+        )
     for notice in planned:
         row = by_key.get(notice.key)
         if row is None and not _already_sent(notice, handled):

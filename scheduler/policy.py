@@ -219,6 +219,9 @@ def context_of(facts: AppointmentFacts) -> dict[str, Any]:
     """What a template may say, as JSON-ready plain data (times in the patient's zone)."""
     zone = ZoneInfo(facts.patient_zone or facts.zone)
     return {
+        "sequence": facts.sequence,  # the send-time re-check compares it with the appointment's
+        "change": facts.change.value,
+        "cancelled_by": "clinic" if facts.cancelled_by_clinic else "patient",
         "patient_name": facts.patient_name,
         "visit_name": facts.visit_name,
         "visit_kind": facts.kind,

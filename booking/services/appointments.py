@@ -4,8 +4,9 @@ all in the caller's one transaction."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from booking.gates import check_gates
 from booking.models import Appointment, AppointmentStatus, AppointmentType, Hold, Location, Patient
@@ -15,11 +16,11 @@ from booking.services import manage_links, occupancy, reference
 from booking.services.audit import record, snapshot
 from booking.services.clinic_setup import require_location
 from booking.services.context import Context
+from booking.services.notice_facts import plan_notices
 from booking.services.patients import create_patient, possible_duplicates
 from booking.services.placement import check_held, place
 from core.errors import Forbidden, Invalid, NotFound, Unauthenticated
-from scheduler.facts import AppointmentFacts, Change
-from scheduler.planning import plan
+from scheduler.facts import Change
 
 HOLD_MINUTES = 10
 
@@ -81,6 +82,7 @@ def create_appointment(
     override_reason: str | None,
     booked_by: str,
     series_id: uuid.UUID | None = None,
+    series_starts: Sequence[datetime] = (),
 ) -> Booked:
     """Write one appointment whose rules were checked: claim, audit, plan the notices."""
     ends_at = occupancy.session_end(kind, spot.starts_at)
@@ -107,7 +109,10 @@ def create_appointment(
             patient_id=patient.id, appointment_id=appointment.id,
         )  # fmt: skip
     occupancy.claim(ctx, occupancy.rows_for(kind, spot, appointment_id=appointment.id))
-    plan(ctx.session, facts_of(appointment, kind, location, change=Change.BOOKED))
+    plan_notices(
+        ctx, appointment, kind=kind, location=location, patient=patient, change=Change.BOOKED,
+        manage_token=token, series_starts=series_starts,
+    )  # fmt: skip
     return Booked(appointment=appointment, manage_token=token)
 
 
@@ -182,14 +187,3 @@ def match_or_register(ctx: Context, details: PatientIn) -> Patient:
     if possible_duplicates(ctx, data=details)[1:]:
         record(ctx, action="patient.possible_duplicate", entity=patient, patient_id=patient.id)
     return patient
-
-
-def facts_of(
-    appointment: Appointment, kind: AppointmentType, location: Location, *, change: Change
-) -> AppointmentFacts:
-    return AppointmentFacts(
-        appointment_id=appointment.id, change=change, status=appointment.status.value,
-        kind=kind.kind.value, starts_at=appointment.starts_at, ends_at=appointment.ends_at,
-        zone=location.timezone, patient_id=appointment.patient_id,
-        completed_at=appointment.completed_at,
-    )  # fmt: skip

@@ -13,25 +13,24 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from booking import lifecycle
-from booking.models import Appointment, AppointmentStatus, AppointmentType, Location
+from booking.models import Appointment, AppointmentStatus, AppointmentType, Location, Patient
 from booking.schemas.appointments import RescheduleIn
 from booking.services import manage_links, occupancy, waitlist
-from booking.services.appointments import facts_of
 from booking.services.audit import update_audited
 from booking.services.context import Context
+from booking.services.notice_facts import plan_notices
 from booking.services.placement import candidates
 from booking.services.series import check_spacing
 from core.clock import as_utc
 from core.errors import Conflict, Invalid, NotFound
 from scheduler.facts import Change
-from scheduler.planning import plan
 
 S = AppointmentStatus
 
 
 def _touch(
     ctx: Context, appointment: Appointment, changes: dict[str, object], change: Change,
-    action: str, reason: str | None = None,
+    action: str, reason: str | None = None, by_clinic: bool = False,
 ) -> None:  # fmt: skip
     """Bump the sequence, audit ``action`` and tell the scheduler ``change``."""
     changes |= {"sequence": appointment.sequence + 1, "updated_at": ctx.now}
@@ -41,7 +40,11 @@ def _touch(
     )  # fmt: skip
     kind = ctx.get(AppointmentType, appointment.appointment_type_id, "appointment type")
     location = ctx.get(Location, appointment.location_id, "location")
-    plan(ctx.session, facts_of(appointment, kind, location, change=change))
+    patient = ctx.get(Patient, appointment.patient_id, "patient")
+    plan_notices(
+        ctx, appointment, kind=kind, location=location, patient=patient, change=change,
+        by_clinic=by_clinic,
+    )  # fmt: skip
 
 
 def _require(appointment: Appointment, target: S) -> None:
@@ -143,7 +146,10 @@ def cancel(
         "status": S.CANCELLED, "cancelled_at": ctx.now, "late_cancel": late,
         "cancel_reason": reason or None,
     }  # fmt: skip
-    _touch(ctx, appointment, changes, Change.CANCELLED, "appointment.cancel")
+    _touch(
+        ctx, appointment, changes, Change.CANCELLED, "appointment.cancel",
+        by_clinic=staff and by_clinic,
+    )  # fmt: skip
     location = ctx.get(Location, appointment.location_id, "location")
     waitlist.match_freed(
         ctx, freed=waitlist.FreedSlot.of(appointment), kind=kind, location=location

@@ -57,6 +57,7 @@ class Reference:
     locations: dict[uuid.UUID, Location]  # detached copies
     active_locations: list[uuid.UUID]
     qualified: dict[uuid.UUID, list[uuid.UUID]]  # type -> active clinicians, by name and id
+    clinician_names: dict[uuid.UUID, str]  # as patients read them (notices)
     rooms: dict[uuid.UUID, list[av.Room]]  # location -> active rooms, by name and id
     weekly: dict[uuid.UUID, list[av.WeeklyHours]]  # location -> its rules
     overrides: dict[uuid.UUID, list[tuple[uuid.UUID, av.DayOverride]]]  # clinician -> (where, o)
@@ -180,6 +181,12 @@ def _load(connection: Connection, *, version: int) -> Reference:
         locations={place.id: _detached(place) for place in places},
         active_locations=[place.id for place in places if place.active],
         qualified=_qualified(connection),
+        clinician_names={
+            id_: display or name
+            for id_, display, name in connection.execute(
+                select(Clinician.id, Clinician.display_name, Clinician.name)
+            )
+        },
         rooms=_rooms(connection),
         weekly=_weekly(connection),
         overrides=_overrides(connection),

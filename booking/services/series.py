@@ -61,12 +61,14 @@ def book_series(ctx: Context, *, data: SeriesIn) -> tuple[Series, list[Booked]]:
                     protocol=name, min_gap_hours=gap, created_at=ctx.now)  # fmt: skip
     ctx.session.add(series)
     record_create(ctx, series, action="series.book", patient_id=patient.id)
+    ordered = sorted(spots, key=lambda spot: spot.starts_at)
     booked = [
         create_appointment(
             ctx, kind=kind, location=location, patient=patient, spot=spot, escort=data.escort,
             override_reason=override, booked_by="staff", series_id=series.id,
+            series_starts=[each.starts_at for each in ordered],  # one confirmation lists them
         )
-        for spot in sorted(spots, key=lambda spot: spot.starts_at)
+        for spot in ordered
     ]  # fmt: skip
     return series, booked
 

@@ -1,0 +1,272 @@
+"""The dispatcher wired to booking: settings, channels, the renderer, the send-time re-check
+and the opt-out, for ``clinic serve`` (in-process), ``clinic worker`` and ``clinic dispatch``.
+
+The scheduler never imports booking; this module is where the two meet.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from booking.models import Appointment, ContactRestriction, Patient
+from booking.services.audit import update_audited
+from booking.services.context import Actor, Context
+from core.clock import Clock
+from core.db import Database
+from core.settings import Settings
+from notifications.channels import channels_from_settings
+from notifications.channels.base import Channel, ChannelKind
+from notifications.notices import Audience as Reader
+from notifications.notices import CancelledBy, MessageContext, NoticeTemplate
+from notifications.render import render
+from scheduler.dispatch import (
+    Check,
+    DispatchReport,
+    DispatchSettings,
+    OptOut,
+    RateLimiter,
+    dispatch_once,
+)
+from scheduler.models import Notice, NoticeStatus
+from scheduler.outbox import Due
+from scheduler.rules import (
+    BEFORE_VISIT,
+    DEFAULT_POLICY,
+    TIME_CRITICAL,
+    Audience,
+    NoticeKind,
+    NoticePolicy,
+    QuietHours,
+)
+from scheduler.runner import DispatchRunner
+
+log = logging.getLogger("clinic.scheduler")
+K = NoticeKind
+TEMPLATES: dict[NoticeKind, NoticeTemplate] = {
+    K.CONFIRMATION: NoticeTemplate.CONFIRMATION,
+    K.WEEK_BEFORE: NoticeTemplate.REMINDER_7D,
+    K.DAYS_BEFORE: NoticeTemplate.REMINDER_72H,
+    K.PREPARATION: NoticeTemplate.REMINDER_72H,
+    K.DAY_BEFORE: NoticeTemplate.REMINDER_24H,
+    K.HOURS_BEFORE: NoticeTemplate.REMINDER_2H,
+    K.PICKUP: NoticeTemplate.PICKUP_SOON,
+    K.READY_FOR_PICKUP: NoticeTemplate.READY_FOR_PICKUP,
+    K.AFTERCARE: NoticeTemplate.AFTERCARE,
+    K.CHECK_IN: NoticeTemplate.NEXT_DAY_CHECKIN,
+    K.CANCELLATION: NoticeTemplate.CANCELLATION,
+}
+# The appointment statuses in which a notice of each kind still makes sense.
+_BOOKED = frozenset({"booked"})
+_ON_THE_DAY = frozenset({"booked", "checked_in"})
+_AFTER = frozenset({"completed"})
+SENT = (NoticeStatus.SENT, NoticeStatus.DELIVERED)
+
+
+def dispatch_settings(settings: Settings) -> DispatchSettings:
+    return DispatchSettings(
+        lease=timedelta(seconds=settings.dispatch_lease_seconds),
+        max_attempts=settings.dispatch_max_attempts,
+        rate_per_second=settings.dispatch_rate_per_second or None,
+        quiet_hours=quiet_hours(settings),
+    )
+
+
+def quiet_hours(settings: Settings) -> QuietHours:
+    return QuietHours(
+        start=settings.quiet_hours_start, end=settings.quiet_hours_end,
+        exempt_time_critical=settings.pickup_exempt_from_quiet_hours,
+    )  # fmt: skip
+
+
+def notice_policy(settings: Settings, base: NoticePolicy = DEFAULT_POLICY) -> NoticePolicy:
+    """The defaults with this process's quiet hours (per-type settings come on top)."""
+    return NoticePolicy(
+        rules=base.rules, check_in_at=base.check_in_at, quiet_hours=quiet_hours(settings)
+    )
+
+
+# -- rendering ---------------------------------------------------------------------------
+
+
+def _when(value: object) -> str | None:
+    """``"Fri 27 Nov, 9:00 AM EST"`` from the stored ISO time (already in the patient's zone)."""
+    if not value:
+        return None
+    moment = datetime.fromisoformat(str(value))
+    hour = moment.strftime("%I").lstrip("0")
+    return f"{moment:%a} {moment.day} {moment:%b}, {hour}:{moment:%M %p} {moment.tzname()}"
+
+
+@dataclass(frozen=True)
+class MessageRenderer:
+    """The scheduler's Renderer: a stored notice context into notifications' templates."""
+
+    clinic_name: str
+    public_url: str
+
+    def __call__(
+        self, kind: NoticeKind, audience: Audience, channel: ChannelKind,
+        context: Mapping[str, Any],
+    ) -> tuple[str, str | None, str | None]:  # fmt: skip
+        template = TEMPLATES.get(kind)
+        if template is None or audience is Audience.STAFF:
+            raise ValueError(f"{kind.value} is not a message")
+        if kind is K.CONFIRMATION and context.get("change") == "rescheduled":
+            template = NoticeTemplate.RESCHEDULED
+        rendered = render(template, Reader(audience.value), channel, self.context(context))
+        return rendered.text, rendered.subject, rendered.html
+
+    def context(self, stored: Mapping[str, Any]) -> MessageContext:
+        path = stored.get("manage_path")
+        manage_url = self.public_url.rstrip("/") + (path or "")
+        return MessageContext(
+            clinic_name=self.clinic_name,
+            clinic_phone=str(stored.get("location_phone") or ""),
+            location_name=str(stored.get("location_name") or ""),
+            location_address=str(stored.get("location_address") or ""),
+            starts_at=_when(stored.get("starts_at")) or "",
+            ends_at=_when(stored.get("ends_at")),
+            visit_name=str(stored.get("visit_name") or ""),
+            manage_url=manage_url,
+            patient_first_name=stored.get("patient_name") or None,
+            escort_name=stored.get("escort_name") or None,
+            preparation=stored.get("preparation") or None,
+            series_sessions=tuple(s for s in map(_when, stored.get("series_starts") or ()) if s),
+            cancelled_by=CancelledBy(stored.get("cancelled_by") or "patient"),
+            first_sms=bool(stored.get("first_sms")),
+        )
+
+
+# -- the send-time re-check ----------------------------------------------------------------
+
+
+def _statuses(kind: NoticeKind) -> frozenset[str]:
+    if kind is K.CANCELLATION:
+        return frozenset({"cancelled"})
+    if kind in BEFORE_VISIT:
+        return _BOOKED
+    return _ON_THE_DAY if kind in TIME_CRITICAL - {K.READY_FOR_PICKUP} else _AFTER
+
+
+def recheck(session: Session, notice: Due) -> Check:
+    """Refuse a notice the appointment outgrew (moved, cancelled: its sequence differs) or
+    that consent, the confidential request or an opt-out no longer allow."""
+    appointment = session.get(Appointment, notice.appointment_id)
+    if appointment is None:
+        return Check(ok=False, reason="appointment_gone")
+    stale = notice.context.get("sequence") not in (None, appointment.sequence)
+    if stale or appointment.status.value not in _statuses(notice.kind):
+        return Check(ok=False, reason="stale")
+    patient = session.get(Patient, appointment.patient_id)
+    if patient is None:
+        return Check(ok=False, reason="appointment_gone")
+    if notice.audience is Audience.ESCORT:
+        if patient.no_escort_messages or not appointment.escort_phone:
+            return Check(ok=False, reason="escort_not_told")
+        return _with_first_sms(session, notice, appointment.escort_phone)
+    to = _patient_address(patient, notice.channel)
+    if to is None:
+        return Check(ok=False, reason="no_consent")
+    return _with_first_sms(session, notice, to)
+
+
+def _patient_address(patient: Patient, channel: ChannelKind) -> str | None:
+    restriction = patient.contact_restriction
+    if channel is ChannelKind.SMS:
+        allowed = (
+            patient.sms_consent_at is not None and restriction != ContactRestriction.EMAIL_ONLY
+        )
+        return patient.phone if allowed else None
+    allowed = patient.email_consent_at is not None and restriction != ContactRestriction.SMS_ONLY
+    return patient.email if allowed else None
+
+
+def _with_first_sms(session: Session, notice: Due, to: str) -> Check:
+    """The first text to a number carries the consent wording (one indexed lookup)."""
+    if notice.channel is not ChannelKind.SMS:
+        return Check(ok=True, recipient=to)
+    earlier = session.scalar(
+        select(Notice.id)
+        .where(Notice.channel == ChannelKind.SMS, Notice.recipient == to)
+        .where(Notice.status.in_(SENT), Notice.id != notice.id)
+        .limit(1)
+    )
+    return Check(ok=True, recipient=to, context={"first_sms": earlier is None})
+
+
+# -- opt-out -----------------------------------------------------------------------------
+
+
+def opt_out_recorder(clock: Clock) -> OptOut:
+    def on_opt_out(session: Session, channel: ChannelKind, recipient: str) -> None:
+        """A number that replied STOP: every patient with it loses SMS consent (audited)."""
+        if channel is not ChannelKind.SMS:
+            return
+        ctx = Context(session=session, actor=Actor.system("dispatch"), now=clock.now())
+        patients = session.scalars(
+            select(Patient).where(Patient.phone == recipient, Patient.sms_consent_at.is_not(None))
+        )
+        for patient in list(patients):
+            update_audited(
+                ctx, patient, {"sms_consent_at": None}, action="patient.sms_opt_out",
+                patient_id=patient.id,
+            )  # fmt: skip
+        session.flush()
+
+    return on_opt_out
+
+
+# -- processes ---------------------------------------------------------------------------
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class Dispatcher:
+    """Everything one process needs for a dispatch pass."""
+
+    database: Database
+    settings: Settings
+    clock: Clock
+    channels: Mapping[ChannelKind, Channel]
+    worker: str
+    dispatch: DispatchSettings
+    limiter: RateLimiter  # one per process, across passes
+
+    @classmethod
+    def build(
+        cls, database: Database, settings: Settings, clock: Clock,
+        channels: Mapping[ChannelKind, Channel] | None = None,
+    ) -> Dispatcher:  # fmt: skip
+        found = channels if channels is not None else channels_from_settings(settings)
+        dispatch = dispatch_settings(settings)
+        limiter = RateLimiter(dispatch.rate_per_second)
+        return cls(database, settings, clock, found, worker_id(), dispatch, limiter)
+
+    def run_once(self) -> DispatchReport:
+        report = dispatch_once(
+            self.database, channels=self.channels,
+            renderer=MessageRenderer(self.settings.name, self.settings.public_url),
+            recheck=recheck, clock=self.clock, worker_id=self.worker,
+            settings=self.dispatch, batch=self.settings.dispatch_batch,
+            on_opt_out=opt_out_recorder(self.clock), limiter=self.limiter,
+        )  # fmt: skip
+        if report.claimed:
+            log.info("dispatch: %s", report.describe())
+        return report
+
+    def runner(self) -> DispatchRunner:
+        interval = timedelta(seconds=self.settings.dispatch_interval_seconds)
+        return DispatchRunner(self.run_once, interval=interval, clock=self.clock)

@@ -1,0 +1,67 @@
+"""What the scheduler is told on every appointment change, built in one place from objects
+the change already holds (the clinician's name comes from the cached setup: no extra read)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from booking.models import Appointment, AppointmentType, Location, Patient
+from booking.services import reference
+from booking.services.context import Context
+from scheduler.facts import AppointmentFacts, Change, ContactRestriction
+from scheduler.planning import plan
+
+
+def facts_of(
+    appointment: Appointment,
+    kind: AppointmentType,
+    location: Location,
+    patient: Patient,
+    *,
+    change: Change,
+    clinician_name: str = "",
+    manage_path: str | None = None,
+    series_starts: Sequence[datetime] = (),
+    by_clinic: bool = False,
+) -> AppointmentFacts:
+    return AppointmentFacts(
+        appointment_id=appointment.id, change=change, status=appointment.status.value,
+        kind=kind.kind.value, starts_at=appointment.starts_at, ends_at=appointment.ends_at,
+        zone=location.timezone, patient_id=appointment.patient_id,
+        completed_at=appointment.completed_at, sequence=appointment.sequence,
+        cancelled_by_clinic=by_clinic,
+        series_id=appointment.series_id, series_starts=tuple(series_starts),
+        patient_name=patient.given_name, patient_phone=patient.phone,
+        patient_email=patient.email, sms_consent=patient.sms_consent_at is not None,
+        email_consent=patient.email_consent_at is not None,
+        contact_restriction=ContactRestriction(patient.contact_restriction.value),
+        no_escort_messages=patient.no_escort_messages, patient_zone=patient.timezone,
+        escort_name=appointment.escort_name, escort_phone=appointment.escort_phone,
+        location_name=location.name, location_address=location.address,
+        location_phone=location.phone or "", clinician_name=clinician_name,
+        visit_name=kind.public_name, preparation=kind.preparation, manage_path=manage_path,
+    )  # fmt: skip
+
+
+def plan_notices(
+    ctx: Context,
+    appointment: Appointment,
+    *,
+    kind: AppointmentType,
+    location: Location,
+    patient: Patient,
+    change: Change,
+    manage_token: str | None = None,
+    series_starts: Sequence[datetime] = (),
+    by_clinic: bool = False,
+) -> int:
+    """Re-plan the appointment's notices in the caller's transaction, as of ``ctx.now``."""
+    names = reference.current(ctx).clinician_names
+    facts = facts_of(
+        appointment, kind, location, patient, change=change,
+        clinician_name=names.get(appointment.clinician_id, ""),
+        manage_path=f"/manage/{manage_token}" if manage_token else None,
+        series_starts=series_starts, by_clinic=by_clinic,
+    )  # fmt: skip
+    return plan(ctx.session, facts, now=ctx.now)
