@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -98,11 +99,14 @@ def notice_policy(settings: Settings, base: NoticePolicy = DEFAULT_POLICY) -> No
 # -- rendering ---------------------------------------------------------------------------
 
 
-def _when(value: object) -> str | None:
-    """``"Fri 27 Nov, 9:00 AM EST"`` from the stored ISO time (already in the patient's zone)."""
+def _when(value: object, zone: object) -> str | None:
+    """``"Fri 27 Nov, 9:00 AM EST"`` from the stored ISO time, in the patient's zone (the
+    stored offset alone would read "UTC-05:00")."""
     if not value:
         return None
     moment = datetime.fromisoformat(str(value))
+    if zone:
+        moment = moment.astimezone(ZoneInfo(str(zone)))
     hour = moment.strftime("%I").lstrip("0")
     return f"{moment:%a} {moment.day} {moment:%b}, {hour}:{moment:%M %p} {moment.tzname()}"
 
@@ -134,14 +138,18 @@ class MessageRenderer:
             clinic_phone=str(stored.get("location_phone") or ""),
             location_name=str(stored.get("location_name") or ""),
             location_address=str(stored.get("location_address") or ""),
-            starts_at=_when(stored.get("starts_at")) or "",
-            ends_at=_when(stored.get("ends_at")),
+            starts_at=_when(stored.get("starts_at"), stored.get("zone")) or "",
+            ends_at=_when(stored.get("ends_at"), stored.get("zone")),
             visit_name=str(stored.get("visit_name") or ""),
             manage_url=manage_url,
             patient_first_name=stored.get("patient_name") or None,
             escort_name=stored.get("escort_name") or None,
             preparation=stored.get("preparation") or None,
-            series_sessions=tuple(s for s in map(_when, stored.get("series_starts") or ()) if s),
+            series_sessions=tuple(
+                s
+                for s in (_when(v, stored.get("zone")) for v in stored.get("series_starts") or ())
+                if s
+            ),
             cancelled_by=CancelledBy(stored.get("cancelled_by") or "patient"),
             first_sms=bool(stored.get("first_sms")),
         )

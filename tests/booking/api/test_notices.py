@@ -70,6 +70,8 @@ def test_a_booked_consult_is_confirmed_by_the_console_channel_and_staff_read_it(
     assert confirmation["status"] == "sent"
     assert confirmation["channel"] == "email"
     assert "Dec" in confirmation["text"]
+    assert " EST" in confirmation["text"]  # the zone's name, not "UTC-05:00"
+    assert "UTC-" not in confirmation["text"]
     assert confirmation["subject"]
     assert "/manage/" in confirmation["text"]
     mine = client.get(f"/api/v1/patients/{patient_id}/notices", headers=front_desk.headers)
