@@ -21,6 +21,8 @@ install: $(STAMP)
 ## Every process it starts gets the same settings: exported for the whole recipe, and a
 ## CLINIC_PUBLIC_URL already set (a proxy's address) is kept.
 run: export CLINIC_PUBLIC_URL ?= http://$(HOST):$(PORT)
+# The demo clinic's name in its messages and pages (a name already set is kept).
+run: export CLINIC_NAME ?= Harbor Clinic
 run: install
 	$(BIN)/clinic db upgrade
 	$(BIN)/clinic demo
