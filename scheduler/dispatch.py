@@ -12,7 +12,8 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+import uuid
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -83,6 +84,8 @@ class DispatchSettings:
     backoff_base: timedelta = timedelta(seconds=30)
     backoff_cap: timedelta = timedelta(hours=1)
     rate_per_second: float | None = None  # per process; None: no limit
+    check_group: int = 20  # notices re-checked in one read, then sent
+    fresh_for: timedelta = timedelta(milliseconds=100)  # a group's check, before it is redone
     quiet_hours: QuietHours = field(default_factory=QuietHours)
 
 
@@ -142,7 +145,26 @@ class _Pass:
     on_opt_out: OptOut | None
     limiter: RateLimiter
     rng: Callable[[], float]
+    monotonic: Callable[[], float]
     report: DispatchReport = field(default_factory=DispatchReport)
+    outcomes: list[outbox.Outcome] = field(default_factory=list)  # not written yet
+    waited: uuid.UUID | None = None  # the notice whose rate-limit slot is taken
+    lease_until: datetime | None = None  # of this pass's claim
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """When a group was checked: by the monotonic clock (fresh for a while), and by the
+    clock the lease runs on (once the lease has run out, another worker may own the rows)."""
+
+    fresh_until: float
+    at: datetime
+
+    def stale(self, run: _Pass) -> bool:
+        if run.monotonic() > self.fresh_until:
+            return True
+        lease_until = run.lease_until
+        return lease_until is not None and self.at < lease_until <= run.clock.now()
 
 
 def dispatch_once(
@@ -158,50 +180,105 @@ def dispatch_once(
     on_opt_out: OptOut | None = None,
     limiter: RateLimiter | None = None,
     rng: Callable[[], float] = random.random,
+    monotonic: Callable[[], float] = time.monotonic,
 ) -> DispatchReport:
     """Claim up to ``batch`` due notices and deliver them. Safe to run in many processes."""
     settings = settings or DispatchSettings()
     run = _Pass(
         database, channels, renderer, recheck, clock, worker_id, settings, on_opt_out,
-        limiter or RateLimiter(settings.rate_per_second), rng,
+        limiter or RateLimiter(settings.rate_per_second), rng, monotonic,
     )  # fmt: skip
+    now = clock.now()
     with database.session() as session:
         claimed = outbox.claim(
-            session, now=clock.now(), batch=batch, worker_id=worker_id, lease=settings.lease
+            session, now=now, batch=batch, worker_id=worker_id, lease=settings.lease
         )
+    run.lease_until = now + settings.lease
     run.report.claimed = len(claimed)
-    for notice in claimed:
-        _deliver(run, notice)
+    try:
+        _deliver_all(run, claimed)
+    finally:  # what went out is written even if the pass stops early
+        _flush(run, final=True)
     return run.report
 
 
-def _deliver(run: _Pass, notice: Due) -> None:
+def _deliver_all(run: _Pass, claimed: Sequence[Due]) -> None:
+    """Small groups: write what the last group did, check the next one in one read, send it.
+    A group is re-checked from where it stands once its check is older than ``fresh_for``
+    or the lease ran out since."""
+    start = 0
+    while start < len(claimed):
+        group = _group(claimed, start, run.settings.check_group)
+        _flush(run)  # the re-check sees what this pass sent already (a number's first text)
+        verdicts = _check(run, group)
+        fresh_until = run.monotonic() + run.settings.fresh_for.total_seconds()
+        checked = _Checked(fresh_until, run.clock.now())
+        for notice in group:
+            if not _deliver(run, notice, verdicts[notice.id], checked):
+                break  # stale: check again from this notice
+            start += 1
+
+
+def _group(claimed: Sequence[Due], start: int, size: int) -> list[Due]:
+    """Up to ``size`` notices from ``start``, stopping before a recipient's second one: its
+    re-check must see the first one's outcome."""
+    group: list[Due] = []
+    seen: set[tuple[ChannelKind, str]] = set()
+    for notice in claimed[start : start + max(size, 1)]:
+        if (notice.channel, notice.recipient) in seen:
+            break
+        seen.add((notice.channel, notice.recipient))
+        group.append(notice)
+    return group
+
+
+def _check(run: _Pass, group: Sequence[Due]) -> dict[uuid.UUID, Check | datetime | None]:
+    """Each notice's verdict (None: no longer ours), in one read transaction. Ownership is
+    read last, so a re-plan that lands during the re-checks is seen."""
     with run.database.session(write=False) as session:
-        if not outbox.still_mine(session, notice, run.worker_id):
-            run.report.lost += 1
-            return
-        verdict = _verdict(run, session, notice)
+        verdicts = {notice.id: _verdict(run, session, notice) for notice in group}
+        held = outbox.held(session, group, run.worker_id)
+    return {nid: verdict if nid in held else None for nid, verdict in verdicts.items()}
+
+
+def _deliver(run: _Pass, notice: Due, verdict: Check | datetime | None, checked: _Checked) -> bool:
+    """Act on one verdict; False when the check went stale before sending (nothing done)."""
+    if verdict is None:
+        run.report.lost += 1
+        return True
     if isinstance(verdict, datetime):
         _record(run, notice, status=S.PENDING, due_at=verdict, attempts=notice.attempts - 1)
         run.report.deferred += 1
-        return
+        return True
     if not verdict.ok:
         _record(run, notice, status=S.SKIPPED, reason=verdict.reason)
         run.report.skipped += 1
-        return
-    recipient = verdict.recipient or notice.recipient
+        return True
+    message = _message(run, notice, verdict)
+    if message is None:
+        return True
+    if run.waited != notice.id:  # one rate-limit slot per notice, even if re-checked
+        run.limiter.wait()
+        run.waited = notice.id
+    if checked.stale(run):
+        return False
+    _send(run, notice, message)
+    return True
+
+
+def _message(run: _Pass, notice: Due, verdict: Check) -> OutgoingMessage | None:
+    """The rendered message (None: the template failed, recorded as a permanent failure)."""
     context = {**notice.context, **(verdict.context or {})}
     try:
         text, subject, html = run.renderer(notice.kind, notice.audience, notice.channel, context)
     except Exception:  # a template bug must not stop the pass; no patient detail logged
         log.exception("rendering %s %s failed", notice.kind, notice.id)
         _permanent(run, notice, PermanentFailure("render_error", "the template failed"))
-        return
-    message = OutgoingMessage(
-        channel=notice.channel, to=recipient, text=text, subject=subject, html=html,
-        idempotency_key=notice.key,
+        return None
+    return OutgoingMessage(
+        channel=notice.channel, to=verdict.recipient or notice.recipient, text=text,
+        subject=subject, html=html, idempotency_key=notice.key,
     )  # fmt: skip
-    _send(run, notice, message)
 
 
 def _verdict(run: _Pass, session: Session, notice: Due) -> Check | datetime:
@@ -223,7 +300,6 @@ def _verdict(run: _Pass, session: Session, notice: Due) -> Check | datetime:
 
 def _send(run: _Pass, notice: Due, message: OutgoingMessage) -> None:
     channel = run.channels.get(notice.channel)
-    run.limiter.wait()
     try:
         if channel is None:
             raise PermanentFailure("channel_not_configured", f"no {notice.channel} channel")
@@ -263,24 +339,44 @@ def _transient(run: _Pass, notice: Due, failure: TransientFailure) -> None:
 def _permanent(
     run: _Pass, notice: Due, failure: ChannelFailure, *, reason: str = "permanent_failure"
 ) -> None:
-    now = run.clock.now()
-    with run.database.session() as session:
-        done = outbox.finish(
-            session, notice, run.worker_id, now=now, status=S.FAILED, reason=reason,
-            last_error=failure.code[:64],
-        )  # fmt: skip
-        if not done:
-            run.report.lost += 1
-            return
-        if isinstance(failure, PermanentFailure) and failure.opted_out and run.on_opt_out:
-            run.on_opt_out(session, notice.channel, notice.recipient)
-        if outbox.add_fallback(session, notice, now=now) is not None:
-            run.report.fallbacks += 1
-    run.report.failed += 1
+    opted_out = isinstance(failure, PermanentFailure) and failure.opted_out
+    values = {"status": S.FAILED, "reason": reason, "last_error": failure.code[:64]}
+    run.outcomes.append(outbox.Outcome(notice, values, failed=True, opted_out=opted_out))
 
 
 def _record(run: _Pass, notice: Due, *, sent: bool = False, **values: Any) -> None:
-    now = run.clock.now()
+    run.outcomes.append(outbox.Outcome(notice, values, sent=sent))
+
+
+def _flush(run: _Pass, *, final: bool = False) -> None:
+    """Write the outcomes so far in one transaction. Rows a re-plan holds locked are left
+    for the next flush; the last one waits for them a little, then blocks."""
+    for attempt in range(_FINAL_TRIES if final else 1):
+        if not run.outcomes:
+            return
+        if attempt:
+            time.sleep(0.02)
+        _write(run, wait=final and attempt == _FINAL_TRIES - 1)
+
+
+_FINAL_TRIES = 25
+
+
+def _write(run: _Pass, *, wait: bool) -> None:
     with run.database.session() as session:
-        if not outbox.finish(session, notice, run.worker_id, now=now, sent=sent, **values):
-            run.report.lost += 1
+        now = run.clock.now()
+        recorded = outbox.record(session, run.outcomes, run.worker_id, now=now, wait=wait)
+        for outcome in recorded.done:
+            if outcome.failed:
+                _fall_back(run, session, outcome)
+    run.outcomes = recorded.later
+    run.report.lost += len(recorded.refused)
+
+
+def _fall_back(run: _Pass, session: Session, outcome: outbox.Outcome) -> None:
+    notice = outcome.notice
+    if outcome.opted_out and run.on_opt_out:
+        run.on_opt_out(session, notice.channel, notice.recipient)
+    if outbox.add_fallback(session, notice, now=run.clock.now()) is not None:
+        run.report.fallbacks += 1
+    run.report.failed += 1

@@ -4,17 +4,24 @@ A claim is one write transaction: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so w
 sharing a database take disjoint rows; on SQLite the write session opens with ``BEGIN
 IMMEDIATE`` (the single writer) and the locking clause is not rendered. A row whose lease
 expired (its worker died mid-send) is claimable again: at-least-once, and the only
-duplicate is the message that was in flight.
+duplicates are the claimed messages that went out but were not recorded yet (the one in
+flight, and at most the rest of its small group).
+
+Ownership is the owner and the claim's attempt number: a row taken over, even by a worker
+with the same id, is never written by the earlier claim. ``held`` reads it for a group
+before sending; ``record`` writes a group's outcomes in one transaction.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Table, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from notifications.channels.base import ChannelKind
@@ -79,30 +86,93 @@ def _due(row: Notice) -> Due:
     )  # fmt: skip
 
 
-def still_mine(session: Session, notice: Due, worker_id: str) -> bool:
-    """The row is still claimed by this worker: no re-plan withdrew it, no one took it over."""
-    status, owner = session.execute(
-        select(Notice.status, Notice.claimed_by).where(Notice.id == notice.id)
-    ).one()
-    return bool(status is S.CLAIMED and owner == worker_id)
-
-
-def finish(
-    session: Session, notice: Due, worker_id: str, *, now: datetime, sent: bool = False,
-    **values: Any,
-) -> bool:  # fmt: skip
-    """Record an outcome on a row this worker holds. A sent message is recorded even when a
-    re-plan withdrew it meanwhile (it did go out); any other outcome leaves a withdrawn row
-    withdrawn. False when the row is no longer this worker's."""
-    holding = [S.CLAIMED, S.WITHDRAWN] if sent else [S.CLAIMED]
-    result = session.execute(
-        update(Notice)
-        .where(Notice.id == notice.id, Notice.claimed_by == worker_id)
-        .where(Notice.status.in_(holding))
-        .values(lease_until=None, updated_at=now, **values)
-        .execution_options(synchronize_session=False)
+def held(session: Session, notices: Sequence[Due], worker_id: str) -> set[uuid.UUID]:
+    """Which of these rows this worker still holds from this very claim, in one read: not
+    withdrawn by a re-plan, not taken over (a new claim changes the owner or the attempt)."""
+    claims = {notice.id: notice.attempts for notice in notices}
+    rows = session.execute(
+        select(Notice.id, Notice.status, Notice.claimed_by, Notice.attempts).where(
+            Notice.id.in_(claims)
+        )
     )
-    return bool(getattr(result, "rowcount", 0))
+    return {
+        row.id
+        for row in rows
+        if row.status is S.CLAIMED
+        and row.claimed_by == worker_id
+        and row.attempts == claims[row.id]
+    }
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one claimed notice, waiting to be written with others."""
+
+    notice: Due
+    values: dict[str, Any]
+    sent: bool = False  # it went out: recorded even if a re-plan withdrew it meanwhile
+    failed: bool = False  # permanently: the caller then falls back to another channel
+    opted_out: bool = False  # the recipient unsubscribed (Twilio 21610)
+
+
+@dataclass
+class Recorded:
+    done: list[Outcome] = field(default_factory=list)
+    refused: list[Outcome] = field(default_factory=list)  # no longer this worker's row
+    later: list[Outcome] = field(default_factory=list)  # locked by another transaction now
+
+
+def record(
+    session: Session, outcomes: Sequence[Outcome], worker_id: str, *, now: datetime,
+    wait: bool = False,
+) -> Recorded:  # fmt: skip
+    """Write outcomes on rows this worker holds from the claim that produced them, in one
+    transaction: lock the rows (PostgreSQL; SQLite's writer is alone), keep those still held
+    by this claim, then one executemany UPDATE per shape of values. Any other outcome than
+    sent leaves a withdrawn row withdrawn. Rows another transaction holds (a re-plan in
+    progress) are skipped, not waited for, unless ``wait``: no lock-order deadlock."""
+    ids = sorted({o.notice.id for o in outcomes})
+    query = (
+        select(Notice.id, Notice.status, Notice.claimed_by, Notice.attempts)
+        .where(Notice.id.in_(ids))
+        .order_by(Notice.id)
+        .with_for_update(skip_locked=not wait)
+    )
+    current = {row.id: row for row in session.execute(query)}
+    result = Recorded()
+    for outcome in outcomes:
+        row = current.get(outcome.notice.id)
+        if row is None and not wait:
+            result.later.append(outcome)
+            continue
+        holding = (S.CLAIMED, S.WITHDRAWN) if outcome.sent else (S.CLAIMED,)
+        claim = (worker_id, outcome.notice.attempts)
+        if row is not None and (row.claimed_by, row.attempts) == claim and row.status in holding:
+            result.done.append(outcome)
+        else:
+            result.refused.append(outcome)
+    _write(session, result.done, worker_id, now=now)
+    return result
+
+
+def _write(session: Session, outcomes: Sequence[Outcome], worker_id: str, *, now: datetime) -> None:
+    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for outcome in outcomes:
+        shape = tuple(sorted(outcome.values))
+        params = {f"v_{name}": outcome.values[name] for name in shape}
+        params |= {"w_id": outcome.notice.id, "w_attempts": outcome.notice.attempts}
+        shapes[shape].append(params)
+    notices = cast(Table, Notice.__table__)
+    table = notices.c
+    for shape, rows in shapes.items():
+        values = {name: bindparam(f"v_{name}", type_=table[name].type) for name in shape}
+        statement = (
+            update(notices)
+            .where(table.id == bindparam("w_id"), table.attempts == bindparam("w_attempts"))
+            .where(table.claimed_by == worker_id)  # the lock held makes this a formality
+            .values(lease_until=None, updated_at=now, **values)
+        )
+        session.execute(statement, rows)
 
 
 def add_fallback(session: Session, notice: Due, *, now: datetime) -> Notice | None:
