@@ -57,6 +57,7 @@ CODES: dict[str, dict[int, tuple[str, ...]]] = {
     "update_room": {409: ("name_taken",)},
     "create_appointment_type": {409: ("name_taken",)},
     "update_appointment_type": {409: ("name_taken",), 422: ("invalid_appointment_type",)},
+    "set_notice_policy": {422: ("invalid_notice_policy",)},
     "add_working_hours": {422: ("hours_overlap", "unknown_reference")},
     "add_date_override": {
         409: ("affects_appointments",),

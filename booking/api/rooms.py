@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from booking.api.deps import Admin, AnyStaff
 from booking.models import AppointmentType, Room
+from booking.schemas.notice_policy import NoticePolicyIn, NoticePolicyOut
 from booking.schemas.setup import (
     AppointmentTypeIn,
     AppointmentTypeOut,
@@ -16,7 +17,7 @@ from booking.schemas.setup import (
     RoomOut,
     RoomPatch,
 )
-from booking.services import clinic_setup
+from booking.services import clinic_setup, notice_policy
 
 rooms = APIRouter(prefix="/api/v1/rooms", tags=["setup"])
 appointment_types = APIRouter(prefix="/api/v1/appointment-types", tags=["setup"])
@@ -62,3 +63,14 @@ def update_appointment_type(
     type_id: uuid.UUID, body: AppointmentTypePatch, ctx: Admin
 ) -> AppointmentType:
     return clinic_setup.update_appointment_type(ctx, type_id=type_id, data=body)
+
+
+@appointment_types.get("/{type_id}/notice-policy", response_model=NoticePolicyOut)
+def get_notice_policy(type_id: uuid.UUID, ctx: AnyStaff) -> NoticePolicyOut:
+    return notice_policy.get_notice_policy(ctx, type_id=type_id)
+
+
+@appointment_types.put("/{type_id}/notice-policy", response_model=NoticePolicyOut)
+def set_notice_policy(type_id: uuid.UUID, body: NoticePolicyIn, ctx: Admin) -> NoticePolicyOut:
+    """Replace the type's notice overrides; pending notices of its appointments follow."""
+    return notice_policy.set_notice_policy(ctx, type_id=type_id, data=body)

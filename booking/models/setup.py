@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import date, datetime, time
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -132,6 +133,10 @@ class AppointmentType(IdMixin, Base):
     fast_food_minutes: Mapped[int | None]
     fast_liquids_minutes: Mapped[int | None]
     monitoring_form_days: Mapped[int | None]
+    # An administrator's notice settings per notice kind, over the scheduler's defaults
+    # (booking.notice_rules). Always replaced whole, never changed in place: the setup
+    # cache shares this value.
+    notice_policy: Mapped[dict[str, Any]] = mapped_column(default=dict)
     active: Mapped[bool] = mapped_column(default=True)
 
 

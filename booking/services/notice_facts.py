@@ -1,12 +1,15 @@
 """What the scheduler is told on every appointment change, built in one place from objects
-the change already holds (the clinician's name comes from the cached setup: no extra read)."""
+the change already holds (the clinician's name comes from the cached setup: no extra read),
+and the appointment type's notice policy (its overrides, read from the type itself)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from booking.models import Appointment, AppointmentType, Location, Patient
+from booking.notice_rules import policy_of
 from booking.services import reference
 from booking.services.context import Context
 from scheduler.facts import AppointmentFacts, Change, ContactRestriction
@@ -55,13 +58,15 @@ def plan_notices(
     manage_token: str | None = None,
     series_starts: Sequence[datetime] = (),
     by_clinic: bool = False,
+    clinician_names: Mapping[uuid.UUID, str] | None = None,
 ) -> int:
     """Re-plan the appointment's notices in the caller's transaction, as of ``ctx.now``."""
-    names = reference.current(ctx).clinician_names
+    names = reference.current(ctx).clinician_names if clinician_names is None else clinician_names
     facts = facts_of(
         appointment, kind, location, patient, change=change,
         clinician_name=names.get(appointment.clinician_id, ""),
         manage_path=f"/manage/{manage_token}" if manage_token else None,
         series_starts=series_starts, by_clinic=by_clinic,
     )  # fmt: skip
-    return plan(ctx.session, facts, now=ctx.now)
+    policy = policy_of(kind.kind.value, kind.notice_policy)
+    return plan(ctx.session, facts, now=ctx.now, policy=policy)
