@@ -15,7 +15,16 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-install: $(STAMP)
+# ical.js, the independent iCalendar parser the tests read every feed with (tests/js).
+NPM ?= npm
+JS_STAMP := tests/js/node_modules/.installed-$(shell cat tests/js/package-lock.json | sha1sum | cut -c1-12)
+
+$(JS_STAMP): tests/js/package.json tests/js/package-lock.json
+	cd tests/js && $(NPM) ci --no-audit --no-fund --loglevel=error
+	rm -f tests/js/node_modules/.installed-*
+	touch $@
+
+install: $(STAMP) $(JS_STAMP)
 
 ## Start the product on SQLite with the demo clinic seeded; prints the URLs and logins.
 ## Every process it starts gets the same settings: exported for the whole recipe, and a
@@ -23,7 +32,7 @@ install: $(STAMP)
 run: export CLINIC_PUBLIC_URL ?= http://$(HOST):$(PORT)
 # The demo clinic's name in its messages and pages (a name already set is kept).
 run: export CLINIC_NAME ?= Harbor Clinic
-run: install
+run: $(STAMP)
 	$(BIN)/clinic db upgrade
 	$(BIN)/clinic demo
 	$(BIN)/clinic serve --host $(HOST) --port $(PORT)

@@ -17,6 +17,7 @@ from booking.api import (
     auth,
     clinic,
     clinicians,
+    feeds,
     locations,
     manage,
     manage_links,
@@ -48,9 +49,11 @@ PUBLIC_ROUTES = frozenset(
         ("POST", "/api/v1/holds"),
         ("POST", "/api/v1/appointments"),
         ("GET", "/api/v1/manage/{token:manage_token}"),
+        ("GET", "/api/v1/manage/{token:manage_token}/calendar.ics"),
         ("POST", "/api/v1/manage/{token:manage_token}/reschedule"),
         ("POST", "/api/v1/manage/{token:manage_token}/cancel"),
         ("GET", "/api/v1/clinic"),
+        ("GET", "/feeds/{token:feed_token}.ics"),  # the secret URL is the credential
     }
 )
 
@@ -71,6 +74,8 @@ ROUTERS = (
     series.router,
     manage_links.router,
     clinic.router,
+    feeds.router,
+    feeds.feed,
 )
 
 

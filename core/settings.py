@@ -60,7 +60,16 @@ class Settings(BaseSettings):
     # Proxies whose X-Forwarded-For is believed: addresses or CIDRs, comma-separated.
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
-    @field_validator("booking_rate_per_client", "booking_rate_per_patient")
+    # Staff calendar feeds: the window shown, how long a cancelled visit stays (as
+    # STATUS:CANCELLED), the refresh hint, and full patient names instead of initials.
+    feed_days_back: int = Field(default=30, ge=0, le=3660)
+    feed_days_ahead: int = Field(default=180, ge=1, le=3660)
+    feed_cancelled_days: int = Field(default=30, ge=0, le=3660)
+    feed_refresh_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    feed_full_names: bool = False
+    feed_miss_rate: str = "20/minute"  # unknown feed tokens per client address, then 429
+
+    @field_validator("booking_rate_per_client", "booking_rate_per_patient", "feed_miss_rate")
     @classmethod
     def _rate(cls, value: str) -> str:
         parse_many(value)  # raises ValueError on a malformed rate

@@ -112,6 +112,9 @@ CODES: dict[str, dict[int, tuple[str, ...]]] = {
     "reissue_manage_link": {409: ("too_late",)},
     "withdraw": {409: ("invalid_transition",)},
     "list_audit": {403: ("forbidden",)},
+    "calendar_feed": {429: ("too_many_requests",)},
+    "create_feed": {403: ("forbidden",), 422: ("unknown_reference",)},
+    "rotate_feed": {409: ("feed_revoked",)},
 }
 
 

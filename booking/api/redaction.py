@@ -1,7 +1,8 @@
 """Secrets that travel in URLs never reach a log line.
 
 A patient's manage link carries their token in the path (``/api/v1/manage/{token}``), and
-uvicorn's access log writes every path it serves.
+uvicorn's access log writes every path it serves. A calendar feed's URL
+(``/feeds/{token}.ics``) is its only credential.
 """
 
 from __future__ import annotations
@@ -12,11 +13,14 @@ import re
 # Slashes or spaces before the token (``/manage//TOKEN``) and any case still reach a log
 # line with the token in it; they are redacted with it.
 _MANAGE_TOKEN = re.compile(r"(/manage/)[/\s]*[^/?#\s]+", re.IGNORECASE)
+# A feed's token is everything after /feeds/ up to ".ics" (slashes included); the staff
+# routes under /api/v1/feeds carry only record ids.
+_FEED_TOKEN = re.compile(r"(?<!/v1)(/feeds/)[^?#\s]*?(\.ics\b|(?=[?#\s])|$)", re.IGNORECASE)
 _SERVER_LOGGERS = ("uvicorn.access", "uvicorn.error")
 
 
 def redact(text: str) -> str:
-    return _MANAGE_TOKEN.sub(r"\1[redacted]", text)
+    return _FEED_TOKEN.sub(r"\1[redacted]\2", _MANAGE_TOKEN.sub(r"\1[redacted]", text))
 
 
 class RedactTokens(logging.Filter):

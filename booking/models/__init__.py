@@ -10,6 +10,7 @@ from booking.models.appointments import (
     ResourceKind,
 )
 from booking.models.audit import AuditEvent
+from booking.models.feeds import CalendarFeed, FeedKind
 from booking.models.patients import ContactRestriction, Patient
 from booking.models.series import Series, WaitlistEntry, WaitlistStatus
 from booking.models.setup import (
@@ -37,9 +38,11 @@ __all__ = [
     "AppointmentType",
     "AuditEvent",
     "Base",
+    "CalendarFeed",
     "Clinician",
     "ContactRestriction",
     "DateOverride",
+    "FeedKind",
     "Hold",
     "IdempotentRequest",
     "Location",

@@ -47,6 +47,7 @@ class Appointment(IdMixin, Base):
         Index(None, "clinician_id", "starts_at"),
         Index(None, "location_id", "starts_at"),
         Index(None, "patient_id", "starts_at"),
+        Index(None, "room_id", "starts_at"),  # a room's or chair's calendar feed
     )
 
     appointment_type_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("appointment_types.id"))

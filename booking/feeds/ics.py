@@ -1,0 +1,192 @@
+"""A calendar feed's text, built from plain data (no database, no clock).
+
+Each event is written once into its own text fragment and kept, keyed by everything it
+says (a changed appointment is a new key, so a fragment is never stale); a feed is its
+header, one VTIMEZONE per zone used (from ``icalendar``, covering the whole window) and
+the fragments joined. That is what keeps a feed of thousands of events far cheaper than
+building and serializing the same events as ``icalendar`` objects.
+
+Every text value goes through ``icalendar``'s TEXT escaping (backslash, semicolon, comma,
+CR and LF), after control characters are dropped, so no value can end its line and start
+a property of its own; long lines are folded at 75 octets without splitting a character.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from icalendar import Timezone, vText
+from icalendar.parser import Contentline
+
+PRODID = "-//clinic//calendar feeds//EN"
+CRLF = "\r\n"
+# C0 controls but TAB, CR and LF (which escaping turns into "\n"), DEL, and the Unicode line
+# and paragraph separators some parsers also break lines on.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
+# A URI has no escaping: anything that could end its line, or is not a URI, is dropped.
+_NOT_URI = re.compile(r"[\x00-\x20\x7f\u2028\u2029]")
+
+
+@dataclass(frozen=True)
+class TimedEvent:
+    """An appointment or a busy block (time off, a closure)."""
+
+    uid: str
+    starts_at: datetime  # aware
+    ends_at: datetime
+    zone: str  # IANA name: DTSTART and DTEND are written in it
+    stamp: datetime  # the last change: DTSTAMP and LAST-MODIFIED
+    sequence: int
+    summary: str
+    location: str = ""
+    url: str | None = None
+    cancelled: bool = False
+
+
+@dataclass(frozen=True)
+class AllDayItem:
+    """A date without a time (a form due that day): shown on the day, never busy."""
+
+    uid: str
+    day: date
+    stamp: datetime
+    summary: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedHead:
+    name: str
+    refresh: timedelta  # REFRESH-INTERVAL and X-PUBLISHED-TTL
+    first_day: date  # the window, which every VTIMEZONE covers
+    last_day: date
+    zone: str | None = None  # X-WR-TIMEZONE, for apps that read no VTIMEZONE (Google)
+
+
+def text(value: str) -> str:
+    """``value`` as an escaped TEXT value."""
+    return str(vText(_CONTROLS.sub("", value)).to_ical().decode())
+
+
+def _line(name: str, value: str) -> str:
+    line = f"{name}:{value}"
+    if len(line) > 75 or len(line.encode()) > 75:
+        line = str(Contentline(line).to_ical().decode())  # type: ignore[no-untyped-call]
+    return line + CRLF
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _duration(span: timedelta) -> str:
+    minutes = max(1, int(span.total_seconds() // 60))
+    return f"PT{minutes}M"
+
+
+def _when(name: str, moment: datetime, tz: ZoneInfo) -> str:
+    """``moment`` as local time in ``zone``, or in UTC when that local time happens twice
+    (the hour after a fall-back): a TZID time names the first one, which would be wrong."""
+    local = moment.astimezone(tz)
+    if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
+        return f"{name}:{_utc(moment)}{CRLF}"
+    return f"{name};TZID={tz.key}:{local.strftime('%Y%m%dT%H%M%S')}{CRLF}"
+
+
+@lru_cache(maxsize=1024)
+def zone_info(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+@lru_cache(maxsize=100_000)
+def timed_text(event: TimedEvent) -> str:
+    tz = zone_info(event.zone)
+    stamp = _utc(event.stamp)
+    parts = [
+        "BEGIN:VEVENT" + CRLF,
+        _line("UID", text(event.uid)),
+        f"DTSTAMP:{stamp}{CRLF}LAST-MODIFIED:{stamp}{CRLF}SEQUENCE:{event.sequence}{CRLF}",
+        _when("DTSTART", event.starts_at, tz),
+        _when("DTEND", event.ends_at, tz),
+        _line("SUMMARY", text(event.summary)),
+    ]
+    if event.location:
+        parts.append(_line("LOCATION", text(event.location)))
+    if event.url:
+        parts.append(_line("URL;VALUE=URI", _NOT_URI.sub("", event.url)))
+        parts.append(_line("DESCRIPTION", text(event.url)))
+    status, transp = ("CANCELLED", "TRANSPARENT") if event.cancelled else ("CONFIRMED", "OPAQUE")
+    parts.append(f"STATUS:{status}{CRLF}TRANSP:{transp}{CRLF}CLASS:PRIVATE{CRLF}END:VEVENT{CRLF}")
+    return "".join(parts)
+
+
+@lru_cache(maxsize=100_000)
+def all_day_text(item: AllDayItem) -> str:
+    stamp = _utc(item.stamp)
+    parts = [
+        "BEGIN:VEVENT" + CRLF,
+        _line("UID", text(item.uid)),
+        f"DTSTAMP:{stamp}{CRLF}LAST-MODIFIED:{stamp}{CRLF}SEQUENCE:0{CRLF}",
+        f"DTSTART;VALUE=DATE:{item.day.strftime('%Y%m%d')}{CRLF}",
+        f"DTEND;VALUE=DATE:{(item.day + timedelta(days=1)).strftime('%Y%m%d')}{CRLF}",
+        _line("SUMMARY", text(item.summary)),
+    ]
+    if item.url:
+        parts.append(_line("URL;VALUE=URI", _NOT_URI.sub("", item.url)))
+        parts.append(_line("DESCRIPTION", text(item.url)))
+    parts.append(f"TRANSP:TRANSPARENT{CRLF}CLASS:PRIVATE{CRLF}END:VEVENT{CRLF}")
+    return "".join(parts)
+
+
+@lru_cache(maxsize=256)
+def timezone_text(zone: str, first_year: int, last_year: int) -> str:
+    """The zone's VTIMEZONE from the start of ``first_year`` to the end of ``last_year``
+    (whole years, so one block serves every feed for a whole day and more)."""
+    block = Timezone.from_tzid(
+        zone, first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1)
+    )
+    unfolded = block.to_ical().decode().replace(CRLF + " ", "")
+    return "".join(_one_rdate_a_line(line) for line in unfolded.splitlines())
+
+
+def _one_rdate_a_line(line: str) -> str:
+    # icalendar lists a zone's changes in one RDATE; ical.js (and others) read only the
+    # first value of each RDATE line, so every later change would be missed.
+    if line.startswith("RDATE:"):
+        return "".join(f"RDATE:{value}{CRLF}" for value in line[6:].split(","))
+    return line + CRLF
+
+
+def head_text(head: FeedHead) -> str:
+    refresh = _duration(head.refresh)
+    parts = [
+        f"BEGIN:VCALENDAR{CRLF}VERSION:2.0{CRLF}PRODID:{PRODID}{CRLF}CALSCALE:GREGORIAN{CRLF}",
+        f"METHOD:PUBLISH{CRLF}",
+        _line("NAME", text(head.name)),
+        _line("X-WR-CALNAME", text(head.name)),
+        f"REFRESH-INTERVAL;VALUE=DURATION:{refresh}{CRLF}X-PUBLISHED-TTL:{refresh}{CRLF}",
+    ]
+    if head.zone:
+        parts.append(_line("X-WR-TIMEZONE", text(head.zone)))
+    return "".join(parts)
+
+
+def calendar(
+    head: FeedHead, events: Iterable[TimedEvent], items: Iterable[AllDayItem] = ()
+) -> bytes:
+    """The whole feed, as UTF-8 bytes with CRLF line ends."""
+    events = list(events)
+    zones = sorted({event.zone for event in events} | ({head.zone} if head.zone else set()))
+    # A year of margin on both sides: an event that starts inside the window may end after it.
+    first, last = head.first_day.year - 1, head.last_day.year + 1
+    parts = [head_text(head)]
+    parts += [timezone_text(zone, first, last) for zone in zones]
+    parts += [timed_text(event) for event in events]
+    parts += [all_day_text(item) for item in items]
+    parts.append("END:VCALENDAR" + CRLF)
+    return "".join(parts).encode()
