@@ -33,7 +33,7 @@ from booking.models import (
     WorkingHours,
 )
 from booking.services.context import Context
-from notifications.privacy import redact
+from notifications.privacy import forbidden_terms_in, redact
 from scheduler.models import Notice, NoticeStatus
 from scheduler.rules import Audience, NoticeKind
 
@@ -99,7 +99,11 @@ def title(visit: str, given: str, family: str, *, full_names: bool, cancelled: b
     """The visit type (never a drug or treatment word) and who: initials unless the clinic
     chose full names."""
     who = " ".join(f"{given} {family}".split()) if full_names else initials(given, family)
-    shown = f"{redact(visit) or 'Appointment'} ({who})" if who else redact(visit) or "Appointment"
+    # A name with a forbidden word is replaced whole: what redaction leaves can still tell
+    # ("for" from "Ketamine infusion for depression"), and a title has no room to explain.
+    visit = " ".join(visit.split())
+    visit = "Appointment" if not visit or forbidden_terms_in(visit) else visit
+    shown = f"{visit} ({who})" if who else visit
     return f"Cancelled: {shown}" if cancelled else shown
 
 
@@ -190,7 +194,8 @@ def snapshot(ctx: Context, feed: CalendarFeed, window: Window) -> Snapshot:
 
 
 def _names(ctx: Context) -> tuple[dict[uuid.UUID, str], dict[uuid.UUID, str], dict[uuid.UUID, Any]]:
-    visits = dict(ctx.session.execute(select(AppointmentType.id, AppointmentType.public_name)))
+    types = ctx.session.execute(select(AppointmentType.id, AppointmentType.public_name))
+    visits = {row.id: row.public_name for row in types}
     rooms = {row.id: redact(row.name) for row in ctx.session.execute(select(Room.id, Room.name))}
     places = {
         row.id: (redact(row.name), row.timezone)

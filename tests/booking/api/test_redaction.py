@@ -63,3 +63,22 @@ def test_sql_errors_show_the_statement_but_not_its_values(database: Database) ->
     message = str(raised.value)
     assert "INSERT INTO locations" in message
     assert "SQL parameters hidden" in message
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/feeds/{t}.ics", "/feeds/{t}.ics?x=1", "//feeds/{t}.ics", "/FEEDS/{t}", "/feeds/a/{t}.ics"],
+)
+def test_a_feed_token_never_reaches_a_log_line(path: str) -> None:
+    token = secrets.token_urlsafe(32)
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", path.format(t=token), "1.1", 200), None,
+    )  # fmt: skip
+    assert RedactTokens().filter(record)
+    assert token not in record.getMessage()
+    assert "/feeds/[redacted]" in record.getMessage() or "/FEEDS/[redacted]" in record.getMessage()
+
+
+def test_the_staff_feed_routes_keep_their_ids_in_the_log() -> None:
+    assert redact("/api/v1/feeds/1234/rotate") == "/api/v1/feeds/1234/rotate"
