@@ -9,19 +9,17 @@ revalidation reads nothing more. Only a changed key reads the rows themselves.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
 
-from booking.feeds import ics, tokens
+from booking.feeds import appointments, ics, tokens
+from booking.feeds.shown import Options, initials
 from booking.models import (
     Appointment,
     AppointmentStatus,
-    AppointmentType,
     CalendarFeed,
     FeedKind,
     Location,
@@ -33,27 +31,11 @@ from booking.models import (
     WorkingHours,
 )
 from booking.services.context import Context
-from notifications.privacy import forbidden_terms_in, redact
+from notifications.privacy import redact
 from scheduler.models import Notice, NoticeStatus
 from scheduler.rules import Audience, NoticeKind
 
 A, P, N = Appointment, Patient, Notice
-
-
-@dataclass(frozen=True)
-class Options:
-    """The feed settings (see core.settings): window, retention, names, refresh hints."""
-
-    public_url: str
-    days_back: int = 30
-    days_ahead: int = 180
-    cancelled_days: int = 30
-    refresh: timedelta = timedelta(minutes=15)
-    full_names: bool = False
-
-    @property
-    def host(self) -> str:
-        return urlsplit(self.public_url).hostname or "clinic"
 
 
 @dataclass(frozen=True)
@@ -87,27 +69,11 @@ class Snapshot:
     busy: tuple[Busy, ...]
     name: str
     zone: str | None
+    setup: int  # the setup version the names were read under
 
 
-def initials(given: str, family: str) -> str:
-    """ "S.R." from Sam Rivera; any script, whatever spaces or controls surround the names."""
-    letters = [name.strip()[:1].upper() for name in (given, family)]
-    return "".join(f"{letter}." for letter in letters if letter.isprintable() and letter)
-
-
-def title(visit: str, given: str, family: str, *, full_names: bool, cancelled: bool = False) -> str:
-    """The visit type (never a drug or treatment word) and who: initials unless the clinic
-    chose full names."""
-    who = " ".join(f"{given} {family}".split()) if full_names else initials(given, family)
-    # A name with a forbidden word is replaced whole: what redaction leaves can still tell
-    # ("for" from "Ketamine infusion for depression"), and a title has no room to explain.
-    visit = " ".join(visit.split())
-    visit = "Appointment" if not visit or forbidden_terms_in(visit) else visit
-    shown = f"{visit} ({who})" if who else visit
-    return f"Cancelled: {shown}" if cancelled else shown
-
-
-def _in_feed(feed: CalendarFeed, window: Window) -> list[ColumnElement[bool]]:
+def in_feed(feed: CalendarFeed, window: Window) -> list[ColumnElement[bool]]:
+    """The feed's appointments: its subject's, in the window, cancelled ones for a while."""
     scope = {FeedKind.CLINICIAN: A.clinician_id, FeedKind.ROOM: A.room_id}
     column = scope.get(feed.kind, A.location_id)
     return [
@@ -176,82 +142,48 @@ def _name(ctx: Context, feed: CalendarFeed, locations: list[Location]) -> str:
     return name
 
 
+@dataclass(frozen=True)
+class _Setup:
+    """What a feed shows of the setup: it changes only with the setup version."""
+
+    busy: tuple[Busy, ...]
+    name: str
+    zone: str | None
+
+
+# Per process, by (feed kind, subject, setup version, window): time off, closures, working
+# hours and names all bump the setup version, so a revalidation need not read them.
+_SETUP: dict[tuple[Any, ...], _Setup] = {}
+
+
+def _setup(ctx: Context, feed: CalendarFeed, window: Window, version: int) -> _Setup:
+    key = (feed.kind, feed.subject_id, version, window)
+    known = _SETUP.get(key)
+    if known is None:
+        if len(_SETUP) > 10_000:
+            _SETUP.clear()
+        locations = _locations(ctx, feed)
+        zone = locations[0].timezone if locations else None
+        busy = tuple(_busy(ctx, feed, window, locations))
+        known = _SETUP[key] = _Setup(busy, _name(ctx, feed, locations), zone)
+    return known
+
+
 def snapshot(ctx: Context, feed: CalendarFeed, window: Window) -> Snapshot:
-    appointments = ctx.session.execute(
-        select(func.count(), func.max(A.updated_at), func.coalesce(func.sum(A.sequence), 0))
-        .where(*_in_feed(feed, window))
-    ).one()  # fmt: skip
+    """The feed's version: two or three small reads (Core: this runs on every poll)."""
+    connection = ctx.session.connection()
+    aggregates = select(
+        func.count(), func.max(A.updated_at), func.coalesce(func.sum(A.sequence), 0)
+    ).where(*in_feed(feed, window))
+    counts = tuple(connection.execute(aggregates).one())
     tasks: tuple[Any, ...] = ()
     if feed.kind is FeedKind.CLINICIAN:
         columns = (func.count(), func.max(N.updated_at))
-        tasks = tuple(ctx.session.execute(_tasks(feed, window, *columns)).one())
-    setup = ctx.session.scalar(select(SetupVersion.version))
-    locations = _locations(ctx, feed)
-    busy = tuple(_busy(ctx, feed, window, locations))
-    zone = locations[0].timezone if locations else None
-    key = (tuple(appointments), tasks, setup, busy, zone, window)
-    return Snapshot(key=key, busy=busy, name=_name(ctx, feed, locations), zone=zone)
-
-
-def _names(ctx: Context) -> tuple[dict[uuid.UUID, str], dict[uuid.UUID, str], dict[uuid.UUID, Any]]:
-    types = ctx.session.execute(select(AppointmentType.id, AppointmentType.public_name))
-    visits = {row.id: row.public_name for row in types}
-    rooms = {row.id: redact(row.name) for row in ctx.session.execute(select(Room.id, Room.name))}
-    places = {
-        row.id: (redact(row.name), row.timezone)
-        for row in ctx.session.execute(select(Location.id, Location.name, Location.timezone))
-    }
-    return visits, rooms, places
-
-
-def events(
-    ctx: Context, feed: CalendarFeed, window: Window, options: Options
-) -> list[ics.TimedEvent]:
-    """The feed's appointments, soonest first."""
-    visits, rooms, places = _names(ctx)
-    query = (
-        select(
-            A.id,
-            A.starts_at,
-            A.ends_at,
-            A.status,
-            A.sequence,
-            A.updated_at,
-            A.room_id,
-            A.appointment_type_id,
-            A.location_id,
-            P.given_name,
-            P.family_name,
-        )
-        .join(P, P.id == A.patient_id)
-        .where(*_in_feed(feed, window))
-        .order_by(A.starts_at, A.id)
-    )
-    base, host = options.public_url.rstrip("/"), options.host
-    found = []
-    for row in ctx.session.execute(query):
-        place, zone = places[row.location_id]
-        room = rooms.get(row.room_id) if row.room_id else None
-        cancelled = row.status is AppointmentStatus.CANCELLED
-        summary = title(
-            visits.get(row.appointment_type_id, ""), row.given_name, row.family_name,
-            full_names=options.full_names, cancelled=cancelled,
-        )  # fmt: skip
-        found.append(
-            ics.TimedEvent(
-                uid=f"{row.id}@{host}",
-                starts_at=row.starts_at,
-                ends_at=row.ends_at,
-                zone=zone,
-                stamp=row.updated_at,
-                sequence=row.sequence,
-                summary=summary,
-                location=", ".join(part for part in (room, place) if part),
-                url=f"{base}/staff/appointments/{row.id}",
-                cancelled=cancelled,
-            )
-        )
-    return found
+        tasks = tuple(connection.execute(_tasks(feed, window, *columns)).one())
+    version = connection.execute(select(SetupVersion.version)).scalar() or 0
+    setup = _setup(ctx, feed, window, version)
+    key = (counts, tasks, version, setup.zone, window)
+    return Snapshot(key=key, busy=setup.busy, name=setup.name, zone=setup.zone, setup=version)
 
 
 def tasks(
@@ -296,5 +228,7 @@ def build(
         name=snap.name, refresh=options.refresh, first_day=window.starts_at.date(),
         last_day=window.ends_at.date(), zone=snap.zone,
     )  # fmt: skip
-    timed = events(ctx, feed, window, options) + busy
-    return ics.calendar(head, timed, tasks(ctx, feed, window, options))
+    texts, zones = appointments.texts(ctx, in_feed(feed, window), options, setup=snap.setup)
+    texts += [ics.timed_text(block) for block in busy]
+    texts += [ics.all_day_text(item) for item in tasks(ctx, feed, window, options)]
+    return ics.assemble(head, zones | {block.zone for block in busy}, texts)

@@ -25,6 +25,7 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from booking.feeds import content, tokens
+from booking.feeds.shown import Options
 from booking.services.context import Context
 from booking.services.throttle import Network, client_address
 from core.errors import NotFound, TooManyRequests
@@ -129,8 +130,8 @@ class MissLimit:
             self.limiter.hit(rate, "feed-miss", key)
 
 
-def options(settings: Settings) -> content.Options:
-    return content.Options(
+def options(settings: Settings) -> Options:
+    return Options(
         public_url=settings.public_url, days_back=settings.feed_days_back,
         days_ahead=settings.feed_days_ahead, cancelled_days=settings.feed_cancelled_days,
         refresh=timedelta(minutes=settings.feed_refresh_minutes),

@@ -9,7 +9,7 @@ import pytest
 from icalendar import Calendar
 
 from booking.feeds import ics
-from booking.feeds.content import initials, title
+from booking.feeds.shown import initials, title
 from notifications.privacy import forbidden_terms_in
 from tests.booking.feeds.parsers import both
 
