@@ -17,6 +17,7 @@ from starlette.convertors import StringConvertor, register_url_convertor
 from booking.api.deps import AnyStaff, AppSettings, PublicContext
 from booking.feeds import serve, service
 from booking.schemas.feeds import FeedIn, FeedIssued, FeedOut, Subscribing
+from core.settings import Settings
 
 
 class FeedTokenConvertor(StringConvertor):
@@ -41,7 +42,7 @@ CALENDAR: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _state(request: Request, settings: Any) -> tuple[serve.MissLimit, serve.FeedCache]:
+def _state(request: Request, settings: Settings) -> tuple[serve.MissLimit, serve.FeedCache]:
     state = request.app.state
     with _creating:  # one of each per app, shared by every request
         if getattr(state, "feed_misses", None) is None:

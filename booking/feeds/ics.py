@@ -124,7 +124,8 @@ def _duration(span: timedelta) -> str:
 
 def _when(name: str, moment: datetime, tz: ZoneInfo) -> str:
     """``moment`` as local time in ``zone``, or in UTC when that local time happens twice
-    (the hour after a fall-back): a TZID time names the first one, which would be wrong."""
+    (the hour after a fall-back). RFC 5545 says a TZID time then names the first one, but
+    parsers differ (ical.js and icalendar disagree): UTC is read alike by all."""
     local = moment.astimezone(tz)
     if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
         return f"{name}:{_utc(moment)}{CRLF}"
