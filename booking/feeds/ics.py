@@ -194,7 +194,12 @@ def timezone_text(zone: str, first_year: int, last_year: int) -> str:
     block = Timezone.from_tzid(
         zone, first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1)
     )
-    unfolded = block.to_ical().decode().replace(CRLF + " ", "")
+    return one_rdate_a_line(block.to_ical().decode())
+
+
+def one_rdate_a_line(ical: str) -> str:
+    """``ical`` (unfolded) with each RDATE value on a line of its own."""
+    unfolded = ical.replace(CRLF + " ", "")
     return "".join(_one_rdate_a_line(line) for line in unfolded.splitlines())
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from email.utils import parseaddr
 from urllib.parse import urlsplit
 
+from booking.feeds import ics
 from booking.models import AppointmentStatus, Location, Patient
 from booking.services import manage_links
 from booking.services.context import Context
@@ -33,4 +34,7 @@ def calendar_file(ctx: Context, *, token: str, settings: Settings) -> bytes:
     )  # fmt: skip
     cancelled = appointment.status is AppointmentStatus.CANCELLED
     method = InviteMethod.CANCEL if cancelled else InviteMethod.REQUEST
-    return build_invite(details, method).ics
+    # The invite's VTIMEZONE lists the zone's changes in one RDATE, of which ical.js reads
+    # only the first value. The invite's rules start the year before the visit, so that
+    # first value is the one that counts today; one value a line holds whatever the range.
+    return ics.one_rdate_a_line(build_invite(details, method).ics.decode()).encode()
