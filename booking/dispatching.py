@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from booking import notice_rules
 from booking.models import Appointment, ContactRestriction, Patient
 from booking.services.audit import update_audited
 from booking.services.context import Actor, Context
@@ -83,10 +84,7 @@ def dispatch_settings(settings: Settings) -> DispatchSettings:
 
 
 def quiet_hours(settings: Settings) -> QuietHours:
-    return QuietHours(
-        start=settings.quiet_hours_start, end=settings.quiet_hours_end,
-        exempt_time_critical=settings.pickup_exempt_from_quiet_hours,
-    )  # fmt: skip
+    return notice_rules.quiet_hours(settings)
 
 
 def notice_policy(settings: Settings, base: NoticePolicy = DEFAULT_POLICY) -> NoticePolicy:

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from booking.models import Appointment, AppointmentType, Location, Patient
-from booking.notice_rules import policy_of
+from booking.notice_rules import policy_of, quiet_hours
 from booking.services import reference
 from booking.services.context import Context
 from scheduler.facts import AppointmentFacts, Change, ContactRestriction
@@ -68,5 +68,8 @@ def plan_notices(
         manage_path=f"/manage/{manage_token}" if manage_token else None,
         series_starts=series_starts, by_clinic=by_clinic,
     )  # fmt: skip
-    policy = policy_of(kind.kind.value, kind.notice_policy)
+    policy = policy_of(
+        kind.kind.value, kind.notice_policy, monitoring_form_days=kind.monitoring_form_days,
+        quiet=quiet_hours(ctx.settings),
+    )  # fmt: skip
     return plan(ctx.session, facts, now=ctx.now, policy=policy)
