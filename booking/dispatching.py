@@ -109,6 +109,42 @@ def _when(value: object, zone: object) -> str | None:
     return f"{moment:%a} {moment.day} {moment:%b}, {hour}:{moment:%M %p} {moment.tzname()}"
 
 
+def _clock(value: object, zone: object) -> tuple[str, str] | None:
+    """``("3:00 AM EST", "Mon 30 Nov")``: a fasting time and its day, in the patient's zone."""
+    if not value:
+        return None
+    moment = datetime.fromisoformat(str(value))
+    if zone:
+        moment = moment.astimezone(ZoneInfo(str(zone)))
+    hour = moment.strftime("%I").lstrip("0")
+    return f"{hour}:{moment:%M %p} {moment.tzname()}", f"{moment:%a} {moment.day} {moment:%b}"
+
+
+def fasting(stored: Mapping[str, Any]) -> tuple[str, ...]:
+    """The fasting lines with concrete local times (the type's minutes before the start).
+    Where liquids stop later than food, only clear liquids are taken in between."""
+    zone, food_at, drink_at = (stored.get(n) for n in ("zone", "no_food_after", "no_liquids_after"))
+    food, drink = _clock(food_at, zone), _clock(drink_at, zone)
+    lines: list[str] = []
+    if food:
+        lines.append(f"No solid food after {food[0]} ({food[1]}).")
+    instant = datetime.fromisoformat
+    later = bool(food and drink) and instant(str(drink_at)) > instant(str(food_at))
+    if drink and later:
+        lines.append(f"Clear liquids only until {drink[0]} ({drink[1]}), then nothing to drink.")
+    elif drink:
+        lines.append(f"Nothing to drink after {drink[0]} ({drink[1]}).")
+    return tuple(lines)
+
+
+def _previous(stored: Mapping[str, Any]) -> str | None:
+    """The time a reschedule replaced, unless it kept the time (another room or clinician)."""
+    previous, now = stored.get("previous_starts_at"), stored.get("starts_at")
+    if not previous or (now and datetime.fromisoformat(previous) == datetime.fromisoformat(now)):
+        return None
+    return _when(previous, stored.get("zone"))
+
+
 @dataclass(frozen=True)
 class MessageRenderer:
     """The scheduler's Renderer: a stored notice context into notifications' templates."""
@@ -143,6 +179,8 @@ class MessageRenderer:
             patient_first_name=stored.get("patient_name") or None,
             escort_name=stored.get("escort_name") or None,
             preparation=stored.get("preparation") or None,
+            fasting=fasting(stored),
+            previous_starts_at=_previous(stored),
             series_sessions=tuple(
                 s
                 for s in (_when(v, stored.get("zone")) for v in stored.get("series_starts") or ())

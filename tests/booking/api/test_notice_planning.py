@@ -9,9 +9,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from booking.dispatching import Dispatcher
 from core.clock import FrozenClock
 from core.db import Database
 from core.settings import Settings
+from notifications.channels.base import ChannelKind
+from notifications.channels.console import ConsoleChannel
 from tests.booking.api.conftest import Clinic, book
 from tests.booking.api.setup_helpers import expect_ok
 from tests.conftest import SignedIn
@@ -124,3 +127,57 @@ def test_a_policy_change_replans_a_completed_sessions_pending_aftercare(
     )  # fmt: skip
     assert datetime.fromisoformat(after["rems_form"]["due_at"]) == discharged + timedelta(days=2)
     assert after["aftercare"]["status"] == before["aftercare"]["status"]  # untouched
+
+
+CONSOLE = {kind: ConsoleChannel(kind) for kind in ChannelKind}
+
+
+def _sent(client: TestClient, appointment_id: str, who: SignedIn, kind: str) -> Any:
+    url = f"/api/v1/appointments/{appointment_id}/notices"
+    found = expect_ok(client.get(url, headers=who.headers))
+    (sent,) = [n for n in found if n["kind"] == kind and n["status"] == "sent"]
+    return sent
+
+
+def test_the_treatment_72_hour_email_gives_the_fasting_times_in_local_time(
+    client: TestClient, clinic: Clinic, admin: SignedIn, front_desk: SignedIn,
+    clinician_login: SignedIn, database: Database, settings: Settings, clock: FrozenClock,
+) -> None:  # fmt: skip
+    url = f"/api/v1/appointment-types/{clinic.infusion['id']}"
+    fasts = {"fast_food_minutes": 360, "fast_liquids_minutes": 120}
+    expect_ok(client.patch(url, json=fasts, headers=admin.headers))
+    patient = make_patient(client, front_desk.headers, email_consent=True)
+    for gate in ("consult_completed", "consent_signed"):
+        client.post(f"/api/v1/patients/{patient['id']}/gates", json={"gate": gate},
+                    headers=clinician_login.headers)  # fmt: skip
+    body = {
+        "appointment_type_id": clinic.infusion["id"], "starts_at": START,
+        "patient_id": patient["id"], "escort": {"name": "Pat Rivera", "phone": "617-555-0199"},
+    }  # fmt: skip
+    booked = expect_ok(book(client, body, front_desk.headers), 201)["appointment"]["id"]
+    clock.set(datetime.fromisoformat(START) - timedelta(hours=72))
+    Dispatcher.build(database, settings, clock, channels=CONSOLE).run_once()
+    email = _sent(client, booked, front_desk, "preparation")
+    assert email["channel"] == "email"
+    assert "No solid food after 4:00 AM EST (Thu 10 Dec)." in email["text"]
+    assert "Clear liquids only until 8:00 AM EST (Thu 10 Dec), then nothing" in email["text"]
+    assert "4:00 AM" not in email["subject"]  # the body only
+
+
+def test_a_reschedule_notice_says_the_previous_time_and_the_new_one(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn, database: Database,
+    settings: Settings, clock: FrozenClock,
+) -> None:  # fmt: skip
+    patient = make_patient(client, front_desk.headers, sms_consent=True, email_consent=True)
+    body = {
+        "appointment_type_id": clinic.consult["id"], "location_id": clinic.location["id"],
+        "clinician_id": clinic.clinicians[0]["id"], "patient_id": patient["id"],
+        "starts_at": START,
+    }  # fmt: skip
+    booked = expect_ok(book(client, body, front_desk.headers), 201)["appointment"]["id"]
+    moved = {"starts_at": "2026-12-11T11:00:00-05:00"}
+    url = f"/api/v1/appointments/{booked}/reschedule"
+    expect_ok(client.post(url, json=moved, headers=front_desk.headers))
+    Dispatcher.build(database, settings, clock, channels=CONSOLE).run_once()
+    email = _sent(client, booked, front_desk, "confirmation")
+    assert "moved from Thu 10 Dec, 10:00 AM EST to Fri 11 Dec, 11:00 AM EST" in email["text"]
