@@ -11,7 +11,7 @@ import os
 import socket
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,7 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from booking import notice_rules
-from booking.models import Appointment, ContactRestriction, Patient
+from booking.models import Appointment, AppointmentStatus, ContactRestriction, Patient
+from booking.notice_invites import InviteSender, invite_for
 from booking.services.audit import update_audited
 from booking.services.context import Actor, Context
 from core.clock import Clock
@@ -29,7 +30,7 @@ from core.settings import Settings
 from notifications.channels import channels_from_settings
 from notifications.channels.base import Channel, ChannelKind
 from notifications.notices import Audience as Reader
-from notifications.notices import CancelledBy, MessageContext, NoticeTemplate
+from notifications.notices import CancelledBy, MessageContext, NoticeTemplate, Rendered
 from notifications.render import render
 from scheduler.dispatch import (
     Check,
@@ -147,22 +148,25 @@ def _previous(stored: Mapping[str, Any]) -> str | None:
 
 @dataclass(frozen=True)
 class MessageRenderer:
-    """The scheduler's Renderer: a stored notice context into notifications' templates."""
+    """The scheduler's Renderer: a stored notice context into notifications' templates,
+    and the calendar invite a patient's confirmation, reschedule or cancellation email carries."""
 
     clinic_name: str
     public_url: str
+    email_from: str = ""  # the invite's organizer; none: no invite
 
     def __call__(
         self, kind: NoticeKind, audience: Audience, channel: ChannelKind,
         context: Mapping[str, Any],
-    ) -> tuple[str, str | None, str | None]:  # fmt: skip
+    ) -> Rendered:  # fmt: skip
         template = TEMPLATES.get(kind)
         if template is None or audience is Audience.STAFF:
             raise ValueError(f"{kind.value} is not a message")
         if kind is K.CONFIRMATION and context.get("change") == "rescheduled":
             template = NoticeTemplate.RESCHEDULED
         rendered = render(template, Reader(audience.value), channel, self.context(context))
-        return rendered.text, rendered.subject, rendered.html
+        sender = InviteSender.of(self.clinic_name, self.email_from, self.public_url)
+        return replace(rendered, invite=invite_for(sender, kind, audience, channel, context))
 
     def context(self, stored: Mapping[str, Any]) -> MessageContext:
         path = stored.get("manage_path")
@@ -221,7 +225,26 @@ def recheck(session: Session, notice: Due) -> Check:
     to = _patient_address(patient, notice.channel)
     if to is None:
         return Check(ok=False, reason="no_consent")
+    if appointment.series_id and notice.kind is K.CONFIRMATION:
+        return Check(
+            ok=True, recipient=to, context={"invite_sessions": _sessions(session, appointment)}
+        )
     return _with_first_sms(session, notice, to)
+
+
+def _sessions(session: Session, appointment: Appointment) -> list[dict[str, object]]:
+    """The series' sessions still booked, for its one confirmation's invite (one read)."""
+    booked = session.scalars(
+        select(Appointment)
+        .where(Appointment.series_id == appointment.series_id)
+        .where(Appointment.status == AppointmentStatus.BOOKED)
+        .order_by(Appointment.starts_at, Appointment.id)
+    )
+    return [
+        {"appointment_id": str(each.id), "sequence": each.sequence,
+         "starts_at": each.starts_at.isoformat(), "ends_at": each.ends_at.isoformat()}
+        for each in booked
+    ]  # fmt: skip
 
 
 def _patient_address(patient: Patient, channel: ChannelKind) -> str | None:
@@ -302,7 +325,9 @@ class Dispatcher:
     def run_once(self) -> DispatchReport:
         report = dispatch_once(
             self.database, channels=self.channels,
-            renderer=MessageRenderer(self.settings.name, self.settings.public_url),
+            renderer=MessageRenderer(
+                self.settings.name, self.settings.public_url, self.settings.email_from
+            ),
             recheck=recheck, clock=self.clock, worker_id=self.worker,
             settings=self.dispatch, batch=self.settings.dispatch_batch,
             on_opt_out=opt_out_recorder(self.clock), limiter=self.limiter,
