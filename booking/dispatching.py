@@ -73,6 +73,7 @@ _BOOKED = frozenset({"booked"})
 _ON_THE_DAY = frozenset({"booked", "checked_in"})
 _AFTER = frozenset({"completed"})
 SENT = (NoticeStatus.SENT, NoticeStatus.DELIVERED)
+EMAIL = ChannelKind.EMAIL
 
 
 def dispatch_settings(settings: Settings) -> DispatchSettings:
@@ -225,7 +226,7 @@ def recheck(session: Session, notice: Due) -> Check:
     to = _patient_address(patient, notice.channel)
     if to is None:
         return Check(ok=False, reason="no_consent")
-    if appointment.series_id and notice.kind is K.CONFIRMATION:
+    if appointment.series_id and notice.kind is K.CONFIRMATION and notice.channel is EMAIL:
         return Check(
             ok=True, recipient=to, context={"invite_sessions": _sessions(session, appointment)}
         )

@@ -155,3 +155,22 @@ def test_a_series_is_confirmed_once_with_one_event_per_session(
     calendar, (cancel,) = _invite(fake_smtp)
     assert (calendar["METHOD"], cancel["UID"]) == ("CANCEL", events[2]["UID"])
     assert _seq(cancel) > _seq(events[2])
+
+
+def test_a_series_confirmed_by_text_still_carries_the_first_texts_consent_wording(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn,  # noqa: F811
+    clinician_login: SignedIn, database: Database, settings: Settings, clock: FrozenClock,
+    fake_smtp: FakeSmtp,
+) -> None:  # fmt: skip
+    patient = make_patient(client, front_desk.headers, sms_consent=True)
+    for gate in ("consult_completed", "consent_signed"):
+        client.post(f"/api/v1/patients/{patient['id']}/gates", json={"gate": gate},
+                    headers=clinician_login.headers)  # fmt: skip
+    sessions = expect_ok(request_series(client, clinic, front_desk, patient["id"]), 201)
+    _dispatch(database, settings, clock)  # SMS: the console channel
+    url = f"/api/v1/appointments/{sessions['appointments'][0]['id']}/notices"
+    found = expect_ok(client.get(url, headers=front_desk.headers))
+    (sms,) = [n for n in found if n["kind"] == "confirmation"]
+    assert (sms["status"], sms["channel"]) == ("sent", "sms")
+    assert "STOP to opt out" in sms["text"]
+    assert fake_smtp.received == []
