@@ -32,7 +32,9 @@ def _touch(
     ctx: Context, appointment: Appointment, changes: dict[str, object], change: Change,
     action: str, reason: str | None = None, by_clinic: bool = False,
 ) -> None:  # fmt: skip
-    """Bump the sequence, audit ``action`` and tell the scheduler ``change``."""
+    """Bump the sequence, audit ``action`` and tell the scheduler ``change`` (a reschedule's
+    notice says the time it replaced)."""
+    previous = appointment.starts_at if change is Change.RESCHEDULED else None
     changes |= {"sequence": appointment.sequence + 1, "updated_at": ctx.now}
     update_audited(
         ctx, appointment, changes, action=action, reason=reason,
@@ -43,7 +45,7 @@ def _touch(
     patient = ctx.get(Patient, appointment.patient_id, "patient")
     plan_notices(
         ctx, appointment, kind=kind, location=location, patient=patient, change=change,
-        by_clinic=by_clinic,
+        by_clinic=by_clinic, previous_starts_at=previous,
     )  # fmt: skip
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from core.db import Base
 from core.errors import NotFound
+from core.settings import Settings
 
 M = TypeVar("M", bound=Base)
 
@@ -31,6 +32,9 @@ class Context:
     session: Session
     actor: Actor
     now: datetime
+    # The process's settings where a use case needs them (the quiet hours notices are
+    # planned with); None: the defaults (tests, scripts).
+    settings: Settings | None = field(default=None, kw_only=True)
 
     def get(self, model: type[M], id_: uuid.UUID, what: str) -> M:
         """Load by id or fail with a 404 that names the kind of thing, never the id's owner."""

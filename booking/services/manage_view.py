@@ -39,7 +39,7 @@ def cancel(ctx: Context, *, token: str, reason: str, clinic_name: str) -> Manage
 
 def _as_patient(ctx: Context, appointment: Appointment) -> Context:
     actor = Actor(kind="patient", id=appointment.patient_id, label="manage link")
-    return Context(session=ctx.session, actor=actor, now=ctx.now)
+    return Context(session=ctx.session, actor=actor, now=ctx.now, settings=ctx.settings)
 
 
 def describe(ctx: Context, appointment: Appointment, *, clinic_name: str) -> ManageView:
