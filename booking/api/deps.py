@@ -62,7 +62,8 @@ AppSettings = Annotated[Settings, Depends(get_settings)]
 
 
 async def public_context(session: DbSession, clock: AppClock) -> Context:
-    return Context(session=session, actor=Actor.system("anonymous"), now=clock.now())
+    """Routes without a login act for an anonymous patient, never for the clinic."""
+    return Context(session=session, actor=Actor.online(), now=clock.now())
 
 
 PublicContext = Annotated[Context, Depends(public_context)]
@@ -132,9 +133,7 @@ def caller_context(
 ) -> CallerContext:
     now = clock.now()
     if credentials is None:
-        return CallerContext(
-            session=session, actor=Actor("patient", None, "online"), now=now, staff=None
-        )
+        return CallerContext(session=session, actor=Actor.online(), now=now, staff=None)
     ctx = Context(session=session, actor=Actor.system("auth"), now=now)
     signed_in = authenticate(
         ctx, token=credentials.credentials

@@ -9,7 +9,7 @@ from booking.models.appointments import (
     Occupancy,
     ResourceKind,
 )
-from booking.models.audit import AuditEvent
+from booking.models.audit import ActorKind, AuditEvent
 from booking.models.patients import ContactRestriction, Patient
 from booking.models.series import Series, WaitlistEntry, WaitlistStatus
 from booking.models.setup import (
@@ -31,6 +31,7 @@ from core.db import Base
 
 __all__ = [
     "SUPERVISION",
+    "ActorKind",
     "Appointment",
     "AppointmentKind",
     "AppointmentStatus",

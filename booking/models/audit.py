@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
 from datetime import datetime
 from typing import Any
@@ -10,6 +11,15 @@ from sqlalchemy import BigInteger, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base
+
+
+class ActorKind(enum.StrEnum):
+    """Who acts: a signed-in staff member, a patient (online without a login, or through a
+    manage link), or the clinic's own jobs run in-process (CLI, demo, dispatch)."""
+
+    STAFF = "staff"
+    PATIENT = "patient"
+    SYSTEM = "system"
 
 
 class AuditEvent(Base):
