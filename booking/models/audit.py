@@ -11,6 +11,7 @@ from sqlalchemy import BigInteger, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base
+from core.types import EnumText
 
 
 class ActorKind(enum.StrEnum):
@@ -37,7 +38,7 @@ class AuditEvent(Base):
     id: Mapped[uuid.UUID] = mapped_column(unique=True, default=uuid.uuid4)
 
     at: Mapped[datetime]
-    actor_kind: Mapped[str] = mapped_column(String(16))  # staff | patient | system
+    actor_kind: Mapped[ActorKind] = mapped_column(EnumText(ActorKind, 16))
     actor_id: Mapped[uuid.UUID | None]
     actor_label: Mapped[str] = mapped_column(String(254))
     action: Mapped[str] = mapped_column(String(64))

@@ -85,7 +85,6 @@ def create_appointment(
     series_starts: Sequence[datetime] = (),
 ) -> Booked:
     """Write one appointment whose rules were checked: claim, audit, plan the notices."""
-    booked_by = "staff" if ctx.actor.acts_for_clinic else "patient"
     ends_at = occupancy.session_end(kind, spot.starts_at)
     appointment = Appointment(
         id=uuid.uuid4(), appointment_type_id=kind.id, patient_id=patient.id,
@@ -93,7 +92,7 @@ def create_appointment(
         room_id=spot.room_id, series_id=series_id, starts_at=spot.starts_at, ends_at=ends_at,
         status=AppointmentStatus.BOOKED, sequence=0, late_cancel=False,
         escort_name=escort.name if escort else None, escort_phone=escort.phone if escort else None,
-        gate_override_reason=override_reason, booked_by=booked_by,
+        gate_override_reason=override_reason, booked_by=ctx.actor.books_as,
         created_at=ctx.now, updated_at=ctx.now,
     )  # fmt: skip
     token = manage_links.issue(appointment)

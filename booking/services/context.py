@@ -13,7 +13,7 @@ from typing import Self, TypeVar
 
 from sqlalchemy.orm import Session
 
-from booking.models import ActorKind
+from booking.models import ActorKind, BookedBy
 from core.db import Base
 from core.errors import NotFound
 
@@ -50,6 +50,10 @@ class Actor:
         active type, for a known patient, without the online minimum notice, may waive an
         escort with a reason and cancel on the clinic's behalf; a patient does none of it."""
         return self.kind in (ActorKind.STAFF, ActorKind.SYSTEM)
+
+    @property
+    def books_as(self) -> BookedBy:
+        return BookedBy.STAFF if self.acts_for_clinic else BookedBy.PATIENT
 
 
 @dataclass(frozen=True)

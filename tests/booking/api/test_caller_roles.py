@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from booking.api.deps import caller_context, public_context
-from booking.models import ActorKind, Appointment
+from booking.models import ActorKind, Appointment, BookedBy
 from booking.services import changes
 from booking.services.context import Actor, Context
 from core.clock import FrozenClock
@@ -76,6 +76,24 @@ def test_a_public_caller_cannot_book_as_the_desk_does(
     booked = book(client, by_id | {"patient": patient_details(9)})
     assert booked.status_code == 201, booked.text
     assert "booked_by" not in booked.json()["appointment"]
+
+
+def test_who_booked_is_the_caller_as_the_context_says(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn, database: Database
+) -> None:
+    friday = {"appointment_type_id": clinic.consult["id"], "starts_at": "2026-11-27T11:00:00-05:00"}
+    online = book(client, friday | {"patient": patient_details(11)})
+    desk = book(client, friday | {"starts_at": "2026-11-27T13:00:00-05:00",
+                                  "patient": patient_details(12)}, front_desk.headers)  # fmt: skip
+    assert (online.status_code, desk.status_code) == (201, 201), desk.text
+    ids = {uuid.UUID(r.json()["appointment"]["id"]): who for r, who in ((online, "patient"),
+                                                                      (desk, "staff"))}  # fmt: skip
+    with database.session(write=False) as session:
+        stored = {row.id: row.booked_by for row in session.scalars(select(Appointment))}
+    assert stored == {
+        id_: BookedBy.PATIENT if who == "patient" else BookedBy.STAFF for id_, who in ids.items()
+    }
+    assert all(type(value) is BookedBy for value in stored.values())
 
 
 def test_a_patient_cannot_cancel_on_the_clinics_behalf(
