@@ -62,8 +62,8 @@ AppSettings = Annotated[Settings, Depends(get_settings)]
 
 
 async def public_context(session: DbSession, clock: AppClock, settings: AppSettings) -> Context:
-    actor = Actor.system("anonymous")
-    return Context(session=session, actor=actor, now=clock.now(), settings=settings)
+    """Routes without a login act for an anonymous patient, never for the clinic."""
+    return Context(session=session, actor=Actor.online(), now=clock.now(), settings=settings)
 
 
 PublicContext = Annotated[Context, Depends(public_context)]
@@ -139,7 +139,7 @@ def caller_context(
 ) -> CallerContext:
     now = clock.now()
     if credentials is None:
-        actor = Actor("patient", None, "online")
+        actor = Actor.online()
         return CallerContext(session=session, actor=actor, now=now, staff=None, settings=settings)
     ctx = Context(session=session, actor=Actor.system("auth"), now=now)
     signed_in = authenticate(
