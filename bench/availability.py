@@ -124,7 +124,7 @@ def split_once(
         location = session.get_one(Location, clinic.location_id)
         t1 = time.perf_counter()
         query = read_availability_inputs(
-            ctx, location=location, kind=kind, first_day=first, last_day=last, staff=True
+            ctx, location=location, kind=kind, first_day=first, last_day=last
         )
         t2 = time.perf_counter()
         found = av.find_slots(query)

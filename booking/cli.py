@@ -45,7 +45,8 @@ def cmd_demo(_args: argparse.Namespace) -> int:
     database = _database()
     migrations.upgrade(database.engine)
     with database.session() as session:
-        ctx = Context(session=session, actor=Actor.system("demo"), now=SystemClock().now())
+        now = SystemClock().now()
+        ctx = Context(session=session, actor=Actor.system("demo"), now=now, settings=get_settings())
         logins = seed(ctx)
     database.dispose()
     url = get_settings().public_url.rstrip("/")

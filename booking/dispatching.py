@@ -11,7 +11,7 @@ import os
 import socket
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,7 +19,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from booking.models import Appointment, ContactRestriction, Patient
+from booking import notice_rules
+from booking.models import Appointment, AppointmentStatus, ContactRestriction, Patient
+from booking.notice_invites import InviteSender, invite_for
 from booking.services.audit import update_audited
 from booking.services.context import Actor, Context
 from core.clock import Clock
@@ -28,7 +30,7 @@ from core.settings import Settings
 from notifications.channels import channels_from_settings
 from notifications.channels.base import Channel, ChannelKind
 from notifications.notices import Audience as Reader
-from notifications.notices import CancelledBy, MessageContext, NoticeTemplate
+from notifications.notices import CancelledBy, MessageContext, NoticeTemplate, Rendered
 from notifications.render import render
 from scheduler.dispatch import (
     Check,
@@ -71,6 +73,7 @@ _BOOKED = frozenset({"booked"})
 _ON_THE_DAY = frozenset({"booked", "checked_in"})
 _AFTER = frozenset({"completed"})
 SENT = (NoticeStatus.SENT, NoticeStatus.DELIVERED)
+EMAIL = ChannelKind.EMAIL
 
 
 def dispatch_settings(settings: Settings) -> DispatchSettings:
@@ -83,10 +86,7 @@ def dispatch_settings(settings: Settings) -> DispatchSettings:
 
 
 def quiet_hours(settings: Settings) -> QuietHours:
-    return QuietHours(
-        start=settings.quiet_hours_start, end=settings.quiet_hours_end,
-        exempt_time_critical=settings.pickup_exempt_from_quiet_hours,
-    )  # fmt: skip
+    return notice_rules.quiet_hours(settings)
 
 
 def notice_policy(settings: Settings, base: NoticePolicy = DEFAULT_POLICY) -> NoticePolicy:
@@ -111,24 +111,63 @@ def _when(value: object, zone: object) -> str | None:
     return f"{moment:%a} {moment.day} {moment:%b}, {hour}:{moment:%M %p} {moment.tzname()}"
 
 
+def _clock(value: object, zone: object) -> tuple[str, str] | None:
+    """``("3:00 AM EST", "Mon 30 Nov")``: a fasting time and its day, in the patient's zone."""
+    if not value:
+        return None
+    moment = datetime.fromisoformat(str(value))
+    if zone:
+        moment = moment.astimezone(ZoneInfo(str(zone)))
+    hour = moment.strftime("%I").lstrip("0")
+    return f"{hour}:{moment:%M %p} {moment.tzname()}", f"{moment:%a} {moment.day} {moment:%b}"
+
+
+def fasting(stored: Mapping[str, Any]) -> tuple[str, ...]:
+    """The fasting lines with concrete local times (the type's minutes before the start).
+    Where liquids stop later than food, only clear liquids are taken in between."""
+    zone, food_at, drink_at = (stored.get(n) for n in ("zone", "no_food_after", "no_liquids_after"))
+    food, drink = _clock(food_at, zone), _clock(drink_at, zone)
+    lines: list[str] = []
+    if food:
+        lines.append(f"No solid food after {food[0]} ({food[1]}).")
+    instant = datetime.fromisoformat
+    later = bool(food and drink) and instant(str(drink_at)) > instant(str(food_at))
+    if drink and later:
+        lines.append(f"Clear liquids only until {drink[0]} ({drink[1]}), then nothing to drink.")
+    elif drink:
+        lines.append(f"Nothing to drink after {drink[0]} ({drink[1]}).")
+    return tuple(lines)
+
+
+def _previous(stored: Mapping[str, Any]) -> str | None:
+    """The time a reschedule replaced, unless it kept the time (another room or clinician)."""
+    previous, now = stored.get("previous_starts_at"), stored.get("starts_at")
+    if not previous or (now and datetime.fromisoformat(previous) == datetime.fromisoformat(now)):
+        return None
+    return _when(previous, stored.get("zone"))
+
+
 @dataclass(frozen=True)
 class MessageRenderer:
-    """The scheduler's Renderer: a stored notice context into notifications' templates."""
+    """The scheduler's Renderer: a stored notice context into notifications' templates,
+    and the calendar invite a patient's confirmation, reschedule or cancellation email carries."""
 
     clinic_name: str
     public_url: str
+    email_from: str = ""  # the invite's organizer; none: no invite
 
     def __call__(
         self, kind: NoticeKind, audience: Audience, channel: ChannelKind,
         context: Mapping[str, Any],
-    ) -> tuple[str, str | None, str | None]:  # fmt: skip
+    ) -> Rendered:  # fmt: skip
         template = TEMPLATES.get(kind)
         if template is None or audience is Audience.STAFF:
             raise ValueError(f"{kind.value} is not a message")
         if kind is K.CONFIRMATION and context.get("change") == "rescheduled":
             template = NoticeTemplate.RESCHEDULED
         rendered = render(template, Reader(audience.value), channel, self.context(context))
-        return rendered.text, rendered.subject, rendered.html
+        sender = InviteSender.of(self.clinic_name, self.email_from, self.public_url)
+        return replace(rendered, invite=invite_for(sender, kind, audience, channel, context))
 
     def context(self, stored: Mapping[str, Any]) -> MessageContext:
         path = stored.get("manage_path")
@@ -145,6 +184,8 @@ class MessageRenderer:
             patient_first_name=stored.get("patient_name") or None,
             escort_name=stored.get("escort_name") or None,
             preparation=stored.get("preparation") or None,
+            fasting=fasting(stored),
+            previous_starts_at=_previous(stored),
             series_sessions=tuple(
                 s
                 for s in (_when(v, stored.get("zone")) for v in stored.get("series_starts") or ())
@@ -185,7 +226,26 @@ def recheck(session: Session, notice: Due) -> Check:
     to = _patient_address(patient, notice.channel)
     if to is None:
         return Check(ok=False, reason="no_consent")
+    if appointment.series_id and notice.kind is K.CONFIRMATION and notice.channel is EMAIL:
+        return Check(
+            ok=True, recipient=to, context={"invite_sessions": _sessions(session, appointment)}
+        )
     return _with_first_sms(session, notice, to)
+
+
+def _sessions(session: Session, appointment: Appointment) -> list[dict[str, object]]:
+    """The series' sessions still booked, for its one confirmation's invite (one read)."""
+    booked = session.scalars(
+        select(Appointment)
+        .where(Appointment.series_id == appointment.series_id)
+        .where(Appointment.status == AppointmentStatus.BOOKED)
+        .order_by(Appointment.starts_at, Appointment.id)
+    )
+    return [
+        {"appointment_id": str(each.id), "sequence": each.sequence,
+         "starts_at": each.starts_at.isoformat(), "ends_at": each.ends_at.isoformat()}
+        for each in booked
+    ]  # fmt: skip
 
 
 def _patient_address(patient: Patient, channel: ChannelKind) -> str | None:
@@ -266,7 +326,9 @@ class Dispatcher:
     def run_once(self) -> DispatchReport:
         report = dispatch_once(
             self.database, channels=self.channels,
-            renderer=MessageRenderer(self.settings.name, self.settings.public_url),
+            renderer=MessageRenderer(
+                self.settings.name, self.settings.public_url, self.settings.email_from
+            ),
             recheck=recheck, clock=self.clock, worker_id=self.worker,
             settings=self.dispatch, batch=self.settings.dispatch_batch,
             on_opt_out=opt_out_recorder(self.clock), limiter=self.limiter,

@@ -5,6 +5,10 @@ Pure. Overrides are stored per notice kind with only the fields an administrator
 defaults. Offsets are signed minutes from the rule's anchor: negative is before the visit
 (or its expected end), positive after the discharge; a notice sent at the change itself or at
 the next-day check-in hour has no offset.
+
+Two of the type's own settings shape its defaults before any override: the REMS
+monitoring-form task is due ``monitoring_form_days`` after the session (when set), and every
+plan keeps the process's configured SMS quiet hours.
 """
 
 from __future__ import annotations
@@ -14,8 +18,17 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+from core.settings import Settings
 from notifications.channels.base import ChannelKind
-from scheduler.rules import DEFAULT_POLICY, Anchor, Audience, NoticeKind, NoticePolicy, Rule
+from scheduler.rules import (
+    DEFAULT_POLICY,
+    Anchor,
+    Audience,
+    NoticeKind,
+    NoticePolicy,
+    QuietHours,
+    Rule,
+)
 
 MAX_OFFSET_MINUTES = 30 * 24 * 60  # a month either way: anything further is a typo
 _BEFORE = frozenset({Anchor.START, Anchor.END})  # the rule's offset counts back from these
@@ -24,9 +37,24 @@ _FIXED_TIME = frozenset({NoticeKind.CHECK_IN})  # at ``check_in_at``, not an off
 Overrides = Mapping[str, Mapping[str, Any]]  # kind -> the fields set, as stored
 
 
-def defaults(visit_kind: str) -> dict[NoticeKind, Rule]:
-    """Every rule the visit type has by default (its notice kinds, in the policy's order)."""
-    return dict(DEFAULT_POLICY.rules.get(visit_kind, {}))
+def defaults(visit_kind: str, monitoring_form_days: int | None = None) -> dict[NoticeKind, Rule]:
+    """Every rule the visit type has by default (its notice kinds, in the policy's order);
+    the REMS task falls due the type's ``monitoring_form_days`` after the session."""
+    rules = dict(DEFAULT_POLICY.rules.get(visit_kind, {}))
+    rems = rules.get(NoticeKind.REMS_FORM)
+    if rems is not None and monitoring_form_days:
+        rules[NoticeKind.REMS_FORM] = replace(rems, offset=timedelta(days=monitoring_form_days))
+    return rules
+
+
+def quiet_hours(settings: Settings | None) -> QuietHours:
+    """The SMS quiet hours this process is configured with (the defaults without settings)."""
+    if settings is None:
+        return DEFAULT_POLICY.quiet_hours
+    return QuietHours(
+        start=settings.quiet_hours_start, end=settings.quiet_hours_end,
+        exempt_time_critical=settings.pickup_exempt_from_quiet_hours,
+    )  # fmt: skip
 
 
 def has_offset(kind: NoticeKind, rule: Rule) -> bool:
@@ -52,20 +80,30 @@ def applied(kind: NoticeKind, rule: Rule, fields: Mapping[str, Any]) -> Rule:
     return replace(rule, **changes)
 
 
-def effective(visit_kind: str, overrides: Overrides) -> dict[NoticeKind, tuple[Rule, bool]]:
+def effective(
+    visit_kind: str, overrides: Overrides, monitoring_form_days: int | None = None
+) -> dict[NoticeKind, tuple[Rule, bool]]:
     """Each rule of the visit type as it applies, and whether an override changed it."""
     found: dict[NoticeKind, tuple[Rule, bool]] = {}
-    for kind, rule in defaults(visit_kind).items():
+    for kind, rule in defaults(visit_kind, monitoring_form_days).items():
         fields = overrides.get(kind.value)
         found[kind] = (applied(kind, rule, fields), True) if fields else (rule, False)
     return found
 
 
-def policy_of(visit_kind: str, overrides: Overrides | None) -> NoticePolicy:
-    """The policy one appointment type plans with (the defaults when it overrides nothing)."""
-    policy = DEFAULT_POLICY
-    for kind, (rule, overridden) in effective(visit_kind, overrides or {}).items():
-        if overridden:
+def policy_of(
+    visit_kind: str,
+    overrides: Overrides | None,
+    *,
+    monitoring_form_days: int | None = None,
+    quiet: QuietHours | None = None,
+) -> NoticePolicy:
+    """The policy one appointment type plans with: its defaults (with its REMS days), its
+    overrides on top, and the configured quiet hours."""
+    policy = replace(DEFAULT_POLICY, quiet_hours=quiet or DEFAULT_POLICY.quiet_hours)
+    rules = effective(visit_kind, overrides or {}, monitoring_form_days)
+    for kind, (rule, _overridden) in rules.items():
+        if rule != policy.rules.get(visit_kind, {}).get(kind):
             policy = policy.with_rule(visit_kind, kind, rule)
     return policy
 

@@ -6,16 +6,38 @@ SQLAlchemy's generic processors cost several microseconds per value there.
 
 from __future__ import annotations
 
+import enum
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Dialect, Uuid
+from sqlalchemy import DateTime, Dialect, String, Uuid
 from sqlalchemy.types import TypeDecorator
 
 from core.clock import as_utc
+
+E = TypeVar("E", bound=enum.StrEnum)
+
+
+class EnumText(TypeDecorator[E]):
+    """A closed set kept as its plain value in a VARCHAR (no CHECK, no database enum): the
+    stored column stays a string, the model reads and writes the enum, and a value outside
+    the set fails on write instead of being stored."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum_cls: type[E], length: int) -> None:
+        super().__init__(length)
+        self.enum_cls = enum_cls
+
+    def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum_cls(value).value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> E | None:
+        return None if value is None else self.enum_cls(value)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -2,6 +2,8 @@
 
 One UID per appointment for its whole life, a SEQUENCE that grows on every change, times
 in the location's zone with its VTIMEZONE, and a title that names neither drug nor treatment.
+A series' one confirmation carries one VEVENT per session (each its own UID and SEQUENCE),
+so a later change or cancel of one session updates just that event.
 """
 
 from __future__ import annotations
@@ -45,18 +47,20 @@ def summary(clinic_name: str) -> str:
     return f"Appointment at {redact(clinic_name) or 'the clinic'}"
 
 
-def build_invite(details: InviteDetails, method: InviteMethod) -> Invite:
-    zone = ZoneInfo(details.zone)
+def build_invite(details: InviteDetails, method: InviteMethod, *more: InviteDetails) -> Invite:
+    """One invite for ``details`` and any ``more`` events (a series' other sessions)."""
+    events = (details, *more)
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("method", method.value)
     calendar.add("calscale", "GREGORIAN")
-    calendar.add_component(_event(details, method, zone))
-    # The zone's rules around the event only: the default range (1970-2038) is 5 kB of RDATEs.
+    for each in events:
+        calendar.add_component(_event(each, method, ZoneInfo(each.zone)))
+    # The zone's rules around the events only: the default range (1970-2038) is 5 kB of RDATEs.
     calendar.add_missing_timezones(
-        first_date=date(details.starts_at.year - 1, 1, 1),
-        last_date=date(details.ends_at.year + 2, 1, 1),
+        first_date=date(min(e.starts_at for e in events).year - 1, 1, 1),
+        last_date=date(max(e.ends_at for e in events).year + 2, 1, 1),
     )
     return Invite(ics=calendar.to_ical(), method=method.value)
 

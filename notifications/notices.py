@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from notifications.channels.base import Invite
+
 
 class NoticeTemplate(enum.StrEnum):
     """Every message DOMAIN.md asks for ("Reminders", "After a treatment")."""
@@ -61,3 +63,4 @@ class Rendered:
     text: str  # the SMS, or the email's plain-text part
     subject: str | None = None  # email only
     html: str | None = None  # email only
+    invite: Invite | None = None  # email only: the calendar invite it carries

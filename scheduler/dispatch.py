@@ -31,6 +31,7 @@ from notifications.channels.base import (
     Sent,
     TransientFailure,
 )
+from notifications.notices import Rendered
 from scheduler import outbox, quiet_hours
 from scheduler.models import NoticeStatus
 from scheduler.outbox import Due
@@ -44,8 +45,10 @@ class Renderer(Protocol):
     def __call__(
         self, kind: NoticeKind, audience: Audience, channel: ChannelKind,
         context: Mapping[str, Any],
-    ) -> tuple[str, str | None, str | None]:  # fmt: skip
-        """The message's text, subject (email) and HTML (email)."""
+    ) -> Rendered:  # fmt: skip
+        """The message's text, subject, HTML and calendar invite (the last three email only).
+        ``context`` is the notice's, with what send time knows on top: ``recipient`` (the
+        address it goes to) and anything the re-check added."""
         ...
 
 
@@ -268,16 +271,17 @@ def _deliver(run: _Pass, notice: Due, verdict: Check | datetime | None, checked:
 
 def _message(run: _Pass, notice: Due, verdict: Check) -> OutgoingMessage | None:
     """The rendered message (None: the template failed, recorded as a permanent failure)."""
-    context = {**notice.context, **(verdict.context or {})}
+    to = verdict.recipient or notice.recipient
+    context = {**notice.context, **(verdict.context or {}), "recipient": to}
     try:
-        text, subject, html = run.renderer(notice.kind, notice.audience, notice.channel, context)
+        rendered = run.renderer(notice.kind, notice.audience, notice.channel, context)
     except Exception:  # a template bug must not stop the pass; no patient detail logged
         log.exception("rendering %s %s failed", notice.kind, notice.id)
         _permanent(run, notice, PermanentFailure("render_error", "the template failed"))
         return None
     return OutgoingMessage(
-        channel=notice.channel, to=verdict.recipient or notice.recipient, text=text,
-        subject=subject, html=html, idempotency_key=notice.key,
+        channel=notice.channel, to=to, text=rendered.text, subject=rendered.subject,
+        html=rendered.html, invite=rendered.invite, idempotency_key=notice.key,
     )  # fmt: skip
 
 

@@ -65,4 +65,7 @@ class AppointmentFacts:
     clinician_name: str = ""
     visit_name: str = ""  # the patient-facing name, never the drug
     preparation: str = ""
+    fast_food_minutes: int | None = None  # no solid food this long before the start
+    fast_liquids_minutes: int | None = None  # nothing to drink this long before the start
+    previous_starts_at: datetime | None = None  # a reschedule: the time it replaced
     manage_path: str | None = None

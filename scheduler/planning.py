@@ -9,6 +9,7 @@ check-in and its undoing must not repeat a pickup text). Sent rows are never tou
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -39,7 +40,8 @@ def plan(
     """
     now = now or SystemClock().now()
     planned = notices_for(facts, policy, now=now)
-    mine = Notice.appointment_id == facts.appointment_id
+    mine_id = facts.appointment_id
+    mine = Notice.appointment_id == mine_id
     existing = list(session.scalars(select(Notice).where(mine)))
     by_key = {row.key: row for row in existing}
     # A series' one confirmation is keyed by the series and may have been planned already.
@@ -47,11 +49,7 @@ def plan(
     if foreign:
         by_key |= {r.key: r for r in session.scalars(select(Notice).where(Notice.key.in_(foreign)))}
     handled = {(r.kind, r.audience, r.moment_at) for r in existing if r.status in HANDLED}
-    context = context_of(facts)
-    if not context["manage_path"]:  # the link is shown once, at booking: later changes keep it
-        context["manage_path"] = next(
-            (r.context["manage_path"] for r in existing if r.context.get("manage_path")), None
-        )
+    context = _context(facts, existing, now)
     for notice in planned:
         row = by_key.get(notice.key)
         if row is None and not _already_sent(notice, handled):
@@ -60,7 +58,9 @@ def plan(
             session.add(row)
             by_key[notice.key] = row
             _fill(row, notice, context, now)
-        elif row is not None and row.status is S.PENDING:
+        elif row is not None and row.status is S.PENDING and row.appointment_id == mine_id:
+            # A series' confirmation stays as its first session planned it (its time, link
+            # and invite); the later sessions only find it there.
             _fill(row, notice, context, now)
     kept = {notice.key for notice in planned}
     # A claimed row for a moment still planned is in flight and was not planned again
@@ -79,6 +79,25 @@ def plan(
         for row in by_key.values()
         if row.appointment_id == facts.appointment_id and row.status is S.PENDING
     )
+
+
+def _context(facts: AppointmentFacts, existing: list[Notice], now: datetime) -> dict[str, Any]:
+    """The facts as templates read them. What a re-plan of the same version does not know
+    is kept from that version's rows: the manage link (shown once, at booking, and kept by
+    later changes) and the time a reschedule replaced."""
+    context = context_of(facts)
+    context["planned_at"] = now.isoformat()  # the invite's DTSTAMP
+    if not context["manage_path"]:
+        context["manage_path"] = next(
+            (r.context["manage_path"] for r in existing if r.context.get("manage_path")), None
+        )
+    if not context["previous_starts_at"]:
+        same = (r for r in existing if r.context.get("sequence") == facts.sequence)
+        context["previous_starts_at"] = next(
+            (r.context["previous_starts_at"] for r in same if r.context.get("previous_starts_at")),
+            None,
+        )
+    return context
 
 
 def _already_sent(

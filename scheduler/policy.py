@@ -216,24 +216,37 @@ def _replace(notice: PlannedNotice, **changes: Any) -> PlannedNotice:
 
 
 def context_of(facts: AppointmentFacts) -> dict[str, Any]:
-    """What a template may say, as JSON-ready plain data (times in the patient's zone)."""
+    """What a template or an invite may use, as JSON-ready plain data (times in the
+    patient's zone; the location's zone for the invite)."""
     zone = ZoneInfo(facts.patient_zone or facts.zone)
+
+    def local(moment: datetime | None) -> str | None:
+        return moment.astimezone(zone).isoformat() if moment is not None else None
+
+    def before(minutes: int | None) -> str | None:
+        return local(facts.starts_at - timedelta(minutes=minutes)) if minutes else None
+
     return {
+        "appointment_id": str(facts.appointment_id),  # the invite's UID
         "sequence": facts.sequence,  # the send-time re-check compares it with the appointment's
         "change": facts.change.value,
         "cancelled_by": "clinic" if facts.cancelled_by_clinic else "patient",
         "patient_name": facts.patient_name,
         "visit_name": facts.visit_name,
         "visit_kind": facts.kind,
-        "starts_at": facts.starts_at.astimezone(zone).isoformat(),
-        "ends_at": facts.ends_at.astimezone(zone).isoformat(),
+        "starts_at": local(facts.starts_at),
+        "ends_at": local(facts.ends_at),
+        "previous_starts_at": local(facts.previous_starts_at),
         "zone": zone.key,
-        "series_starts": [s.astimezone(zone).isoformat() for s in facts.series_starts],
+        "location_zone": facts.zone,
+        "series_starts": [local(s) for s in facts.series_starts],
         "location_name": facts.location_name,
         "location_address": facts.location_address,
         "location_phone": facts.location_phone,
         "clinician_name": facts.clinician_name,
         "preparation": facts.preparation,
+        "no_food_after": before(facts.fast_food_minutes),
+        "no_liquids_after": before(facts.fast_liquids_minutes),
         "manage_path": facts.manage_path,
         "escort_name": facts.escort_name,
     }

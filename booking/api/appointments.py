@@ -28,6 +28,7 @@ from booking.schemas.appointments import (
 from booking.schemas.fields import CalendarDate, TimeZoneName
 from booking.services import appointments, changes, idempotency, listing, manage_links
 from booking.services.availability import open_slots
+from booking.services.context import Actor
 from core.settings import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["appointments"])
@@ -46,13 +47,13 @@ def availability(
     """Bookable starts. Public for online-bookable types; other types need a staff token."""
     return open_slots(
         ctx, appointment_type_id=appointment_type_id, first_day=start, last_day=end,
-        staff=ctx.staff is not None, location_id=location_id, clinician_id=clinician_id, tz=tz,
+        location_id=location_id, clinician_id=clinician_id, tz=tz,
     )  # fmt: skip
 
 
 @router.post("/holds", response_model=HoldOut, status_code=201, dependencies=[HOLD_LIMITS])
 def create_hold(body: HoldIn, ctx: Caller) -> Hold:
-    return appointments.create_hold(ctx, data=body, staff=ctx.staff is not None)
+    return appointments.create_hold(ctx, data=body)
 
 
 @router.post(
@@ -68,17 +69,17 @@ def book(
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> BookedOut | PatientBookedOut:
     """Book from a hold or directly. Send an ``Idempotency-Key`` to make retries safe."""
-    staff = ctx.staff is not None
-    booked = idempotency.book_once(ctx, data=body, key=idempotency_key, staff=staff)
-    return _booked(booked, settings, staff=staff)
+    booked = idempotency.book_once(ctx, data=body, key=idempotency_key)
+    return _booked(booked, settings, ctx.actor)
 
 
 def _booked(
-    booked: appointments.Booked, settings: Settings, *, staff: bool
+    booked: appointments.Booked, settings: Settings, by: Actor
 ) -> BookedOut | PatientBookedOut:
+    """Staff see the whole appointment; a patient the view of it made for patients."""
     token = booked.manage_token
     link = {"manage_token": token, "manage_url": manage_links.url(settings.public_url, token)}
-    if staff:
+    if by.acts_for_clinic:
         return BookedOut(appointment=AppointmentOut.model_validate(booked.appointment), **link)
     view = PatientAppointmentOut.model_validate(booked.appointment)
     return PatientBookedOut(appointment=view, **link)
@@ -110,7 +111,7 @@ def get_appointment(appointment_id: uuid.UUID, ctx: AnyStaff) -> Appointment:
 @router.post("/appointments/{appointment_id}/reschedule", response_model=RescheduleOut)
 def reschedule(appointment_id: uuid.UUID, body: RescheduleIn, ctx: FrontDesk) -> RescheduleOut:
     """Same clinician and chair unless given; ``room_changed`` says the chair was busy."""
-    moved = changes.move(ctx, appointment=changes.load(ctx, appointment_id), data=body, staff=True)
+    moved = changes.move(ctx, appointment=changes.load(ctx, appointment_id), data=body)
     view = AppointmentOut.model_validate(moved.appointment).model_dump()
     return RescheduleOut(
         **view, room_changed=moved.room_changed, previous_room_id=moved.previous_room_id
@@ -121,7 +122,7 @@ def reschedule(appointment_id: uuid.UUID, body: RescheduleIn, ctx: FrontDesk) ->
 def cancel(appointment_id: uuid.UUID, body: CancelIn, ctx: FrontDesk) -> Appointment:
     appointment = changes.load(ctx, appointment_id)
     return changes.cancel(
-        ctx, appointment=appointment, reason=body.reason, staff=True, by_clinic=body.by_clinic
+        ctx, appointment=appointment, reason=body.reason, by_clinic=body.by_clinic
     )
 
 

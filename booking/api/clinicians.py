@@ -52,8 +52,17 @@ def get_clinician(clinician_id: uuid.UUID, ctx: AnyStaff) -> ClinicianOut:
 
 
 @router.patch("/{clinician_id}", response_model=ClinicianOut)
-def update_clinician(clinician_id: uuid.UUID, body: ClinicianPatch, ctx: Admin) -> ClinicianOut:
-    return _out(clinic_setup.update_clinician(ctx, clinician_id=clinician_id, data=body))
+def update_clinician(
+    clinician_id: uuid.UUID,
+    body: ClinicianPatch,
+    ctx: Admin,
+    confirm_affected: ConfirmAffected = False,
+) -> ClinicianOut:
+    return _out(
+        clinic_setup.update_clinician(
+            ctx, clinician_id=clinician_id, data=body, confirmed=confirm_affected
+        )
+    )
 
 
 @router.get("/{clinician_id}/working-hours", response_model=list[WorkingHoursOut])

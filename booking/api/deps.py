@@ -61,8 +61,9 @@ AppClock = Annotated[Clock, Depends(get_clock)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 
 
-async def public_context(session: DbSession, clock: AppClock) -> Context:
-    return Context(session=session, actor=Actor.system("anonymous"), now=clock.now())
+async def public_context(session: DbSession, clock: AppClock, settings: AppSettings) -> Context:
+    """Routes without a login act for an anonymous patient, never for the clinic."""
+    return Context(session=session, actor=Actor.online(), now=clock.now(), settings=settings)
 
 
 PublicContext = Annotated[Context, Depends(public_context)]
@@ -103,10 +104,15 @@ def staff(*roles: Role) -> Any:
     async def dependency(
         session: DbSession,
         clock: AppClock,
+        settings: AppSettings,
         signed_in: Annotated[SignedInStaff, Depends(guard)],
     ) -> StaffContext:
         return StaffContext(
-            session=session, actor=signed_in.actor, now=clock.now(), staff=signed_in
+            session=session,
+            actor=signed_in.actor,
+            now=clock.now(),
+            staff=signed_in,
+            settings=settings,
         )
 
     return Depends(dependency)
@@ -128,18 +134,20 @@ class CallerContext(Context):
 def caller_context(
     session: DbSession,
     clock: AppClock,
+    settings: AppSettings,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> CallerContext:
     now = clock.now()
     if credentials is None:
-        return CallerContext(
-            session=session, actor=Actor("patient", None, "online"), now=now, staff=None
-        )
+        actor = Actor.online()
+        return CallerContext(session=session, actor=actor, now=now, staff=None, settings=settings)
     ctx = Context(session=session, actor=Actor.system("auth"), now=now)
     signed_in = authenticate(
         ctx, token=credentials.credentials
     )  # a bad token is 401, not anonymous
-    return CallerContext(session=session, actor=signed_in.actor, now=now, staff=signed_in)
+    return CallerContext(
+        session=session, actor=signed_in.actor, now=now, staff=signed_in, settings=settings
+    )
 
 
 Caller = Annotated[CallerContext, Depends(caller_context)]

@@ -31,8 +31,15 @@ def get_location(location_id: uuid.UUID, ctx: AnyStaff) -> Location:
 
 
 @router.patch("/{location_id}", response_model=LocationOut)
-def update_location(location_id: uuid.UUID, body: LocationPatch, ctx: Admin) -> Location:
-    return clinic_setup.update_location(ctx, location_id=location_id, data=body)
+def update_location(
+    location_id: uuid.UUID,
+    body: LocationPatch,
+    ctx: Admin,
+    confirm_affected: ConfirmAffected = False,
+) -> Location:
+    return clinic_setup.update_location(
+        ctx, location_id=location_id, data=body, confirmed=confirm_affected
+    )
 
 
 @router.get("/{location_id}/closures", response_model=list[ClosureOut])

@@ -6,6 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Query
 
+from booking.api.attention import ConfirmAffected
 from booking.api.deps import Admin, AnyStaff
 from booking.models import AppointmentType, Room
 from booking.schemas.notice_policy import NoticePolicyIn, NoticePolicyOut
@@ -39,8 +40,10 @@ def get_room(room_id: uuid.UUID, ctx: AnyStaff) -> Room:
 
 
 @rooms.patch("/{room_id}", response_model=RoomOut)
-def update_room(room_id: uuid.UUID, body: RoomPatch, ctx: Admin) -> Room:
-    return clinic_setup.update_room(ctx, room_id=room_id, data=body)
+def update_room(
+    room_id: uuid.UUID, body: RoomPatch, ctx: Admin, confirm_affected: ConfirmAffected = False
+) -> Room:
+    return clinic_setup.update_room(ctx, room_id=room_id, data=body, confirmed=confirm_affected)
 
 
 @appointment_types.get("", response_model=list[AppointmentTypeOut])

@@ -29,6 +29,7 @@ from booking.availability.inputs import (
     RoomBusy,
     Roster,
     Slot,
+    StrandReason,
     TypeRules,
     WeeklyHours,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "RoomBusy",
     "Roster",
     "Slot",
+    "StrandReason",
     "TypeRules",
     "WeeklyHours",
     "find_slots",

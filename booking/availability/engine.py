@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from uuid import UUID
 
-from booking.availability.inputs import AvailabilityQuery, Booking, Roster, Slot
+from booking.availability.inputs import AvailabilityQuery, Booking, Roster, Slot, StrandReason
 from booking.availability.plan import (
     ClinicianIndex,
     Plan,
@@ -160,7 +160,7 @@ def _grid_reason(plan: Plan, clinician: UUID, starts_at: datetime, start: int) -
     return "misaligned" if inside else "outside_hours"
 
 
-def unworkable(roster: Roster, bookings: Sequence[Booking]) -> dict[UUID, str]:
+def unworkable(roster: Roster, bookings: Sequence[Booking]) -> dict[UUID, StrandReason]:
     """The bookings whose clinician can no longer work them, by id, with the reason
     ("closed", "time_off" or "outside_hours"): the rules ``fits`` applies to hours, time off
     and closures, without those about making a booking (notice, grid, other bookings)."""
@@ -168,7 +168,7 @@ def unworkable(roster: Roster, bookings: Sequence[Booking]) -> dict[UUID, str]:
     hours = index_hours(roster, clinicians)
     closures = Spans(spans_of(roster.closures))
     time_off = {c: Spans(spans_of(roster.time_off.get(c, ()))) for c in clinicians}
-    found: dict[UUID, str] = {}
+    found: dict[UUID, StrandReason] = {}
     for booking in bookings:
         start, end = micros(booking.starts_at), micros(booking.ends_at)
         reason = _away(closures, time_off[booking.clinician_id], start, end)
@@ -178,5 +178,5 @@ def unworkable(roster: Roster, bookings: Sequence[Booking]) -> dict[UUID, str]:
         ):
             reason = "outside_hours"
         if reason is not None:
-            found[booking.id] = reason
+            found[booking.id] = StrandReason(reason)
     return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -135,3 +136,14 @@ class Booking:
     clinician_id: UUID
     starts_at: datetime  # aware
     ends_at: datetime  # the session's end (buffers excluded)
+
+
+class StrandReason(enum.StrEnum):
+    """Why an appointment can no longer go ahead as booked."""
+
+    CLOSED = "closed"
+    TIME_OFF = "time_off"
+    OUTSIDE_HOURS = "outside_hours"
+    CLINICIAN_INACTIVE = "clinician_inactive"
+    LOCATION_INACTIVE = "location_inactive"
+    ROOM_INACTIVE = "room_inactive"

@@ -4,12 +4,13 @@ from booking.models.appointments import (
     SUPERVISION,
     Appointment,
     AppointmentStatus,
+    BookedBy,
     Hold,
     IdempotentRequest,
     Occupancy,
     ResourceKind,
 )
-from booking.models.audit import AuditEvent
+from booking.models.audit import ActorKind, AuditEvent
 from booking.models.feeds import CalendarFeed, FeedKind
 from booking.models.patients import ContactRestriction, Patient
 from booking.models.series import Series, WaitlistEntry, WaitlistStatus
@@ -32,12 +33,14 @@ from core.db import Base
 
 __all__ = [
     "SUPERVISION",
+    "ActorKind",
     "Appointment",
     "AppointmentKind",
     "AppointmentStatus",
     "AppointmentType",
     "AuditEvent",
     "Base",
+    "BookedBy",
     "CalendarFeed",
     "Clinician",
     "ContactRestriction",

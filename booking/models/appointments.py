@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.models.setup import Location, str_enum
 from core.db import Base, IdMixin
+from core.types import EnumText
 
 
 class AppointmentStatus(enum.StrEnum):
@@ -33,6 +34,13 @@ class ResourceKind(enum.StrEnum):
     ROOM = "room"
     # A supervised treatment's start: at most one per clinician per start window.
     CLINICIAN_START = "clinician_start"
+
+
+class BookedBy(enum.StrEnum):
+    """Who made the booking: the clinic (staff, or its own jobs) or the patient online."""
+
+    STAFF = "staff"
+    PATIENT = "patient"
 
 
 # Occupancy rows with this share key may overlap each other (a clinician supervising
@@ -67,7 +75,7 @@ class Appointment(IdMixin, Base):
     escort_name: Mapped[str | None] = mapped_column(String(200))
     escort_phone: Mapped[str | None] = mapped_column(String(20))
     gate_override_reason: Mapped[str | None] = mapped_column(String(500))
-    booked_by: Mapped[str] = mapped_column(String(16))  # staff | patient
+    booked_by: Mapped[BookedBy] = mapped_column(EnumText(BookedBy, 16))
     checked_in_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]  # the real discharge time
     cancelled_at: Mapped[datetime | None]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
 from datetime import datetime
 from typing import Any
@@ -10,6 +11,16 @@ from sqlalchemy import BigInteger, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base
+from core.types import EnumText
+
+
+class ActorKind(enum.StrEnum):
+    """Who acts: a signed-in staff member, a patient (online without a login, or through a
+    manage link), or the clinic's own jobs run in-process (CLI, demo, dispatch)."""
+
+    STAFF = "staff"
+    PATIENT = "patient"
+    SYSTEM = "system"
 
 
 class AuditEvent(Base):
@@ -27,7 +38,7 @@ class AuditEvent(Base):
     id: Mapped[uuid.UUID] = mapped_column(unique=True, default=uuid.uuid4)
 
     at: Mapped[datetime]
-    actor_kind: Mapped[str] = mapped_column(String(16))  # staff | patient | system
+    actor_kind: Mapped[ActorKind] = mapped_column(EnumText(ActorKind, 16))
     actor_id: Mapped[uuid.UUID | None]
     actor_label: Mapped[str] = mapped_column(String(254))
     action: Mapped[str] = mapped_column(String(64))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from booking.availability import StrandReason
 from booking.models import AppointmentStatus
 from booking.schemas.fields import OutSchema
 
@@ -17,4 +18,4 @@ class NeedsAttentionOut(OutSchema):
     location_id: uuid.UUID
     status: AppointmentStatus
     patient_initials: str
-    reason: str  # closed | time_off | outside_hours
+    reason: StrandReason

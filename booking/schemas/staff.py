@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
-from booking.models import Role
+from booking.models import ActorKind, Role
 from booking.schemas.fields import Email, Instant, Name, OutSchema, PatchSchema, Schema
 
 Password = str
@@ -56,7 +56,7 @@ class TokenOut(OutSchema):
 class AuditEventOut(OutSchema):
     id: uuid.UUID
     at: Instant
-    actor_kind: str
+    actor_kind: ActorKind
     actor_id: uuid.UUID | None
     actor_label: str
     action: str

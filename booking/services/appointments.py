@@ -31,21 +31,21 @@ class Booked:
     manage_token: str
 
 
-def bookable_type(ctx: Context, type_id: uuid.UUID, *, staff: bool) -> AppointmentType:
+def bookable_type(ctx: Context, type_id: uuid.UUID) -> AppointmentType:
     kind = reference.appointment_type(ctx, type_id)
     if kind is None or not kind.active:
         raise NotFound("appointment type")
-    if not staff and not kind.online_bookable:
+    if not ctx.actor.acts_for_clinic and not kind.online_bookable:
         raise Unauthenticated("this appointment type is booked by the clinic's staff")
     return kind
 
 
-def create_hold(ctx: Context, *, data: HoldIn, staff: bool) -> Hold:
-    kind = bookable_type(ctx, data.appointment_type_id, staff=staff)
+def create_hold(ctx: Context, *, data: HoldIn) -> Hold:
+    kind = bookable_type(ctx, data.appointment_type_id)
     location = require_location(ctx, data.location_id)
     spot = place(
         ctx, kind=kind, location=location, starts_at=data.starts_at,
-        clinician_id=data.clinician_id, room_id=data.room_id, staff=staff,
+        clinician_id=data.clinician_id, room_id=data.room_id,
     )  # fmt: skip
     hold = Hold(
         id=uuid.uuid4(), appointment_type_id=kind.id, location_id=location.id, location=location,
@@ -59,15 +59,16 @@ def create_hold(ctx: Context, *, data: HoldIn, staff: bool) -> Hold:
     return hold
 
 
-def book(ctx: Context, *, data: BookingIn, staff: bool) -> Booked:
-    kind, location, spot = _where(ctx, data, staff=staff)
-    patient = _patient(ctx, data, staff=staff, kind=kind)
+def book(ctx: Context, *, data: BookingIn) -> Booked:
+    kind, location, spot = _where(ctx, data)
+    patient = _patient(ctx, data, kind=kind)
     override = check_gates(
-        kind, patient, escort=data.escort, override_reason=data.gate_override_reason, staff=staff
-    )
+        kind, patient, escort=data.escort, override_reason=data.gate_override_reason,
+        staff=ctx.actor.acts_for_clinic,
+    )  # fmt: skip
     return create_appointment(
         ctx, kind=kind, location=location, patient=patient, spot=spot, escort=data.escort,
-        override_reason=override, booked_by="staff" if staff else "patient",
+        override_reason=override,
     )  # fmt: skip
 
 
@@ -80,7 +81,6 @@ def create_appointment(
     spot: occupancy.Placement,
     escort: EscortIn | None,
     override_reason: str | None,
-    booked_by: str,
     series_id: uuid.UUID | None = None,
     series_starts: Sequence[datetime] = (),
 ) -> Booked:
@@ -92,7 +92,7 @@ def create_appointment(
         room_id=spot.room_id, series_id=series_id, starts_at=spot.starts_at, ends_at=ends_at,
         status=AppointmentStatus.BOOKED, sequence=0, late_cancel=False,
         escort_name=escort.name if escort else None, escort_phone=escort.phone if escort else None,
-        gate_override_reason=override_reason, booked_by=booked_by,
+        gate_override_reason=override_reason, booked_by=ctx.actor.books_as,
         created_at=ctx.now, updated_at=ctx.now,
     )  # fmt: skip
     token = manage_links.issue(appointment)
@@ -116,23 +116,21 @@ def create_appointment(
     return Booked(appointment=appointment, manage_token=token)
 
 
-def _where(
-    ctx: Context, data: BookingIn, *, staff: bool
-) -> tuple[AppointmentType, Location, occupancy.Placement]:
+def _where(ctx: Context, data: BookingIn) -> tuple[AppointmentType, Location, occupancy.Placement]:
     if data.hold_id is None:
         if data.appointment_type_id is None or data.starts_at is None:
             raise Invalid("validation_error", "give hold_id, or appointment_type_id and starts_at")
-        kind = bookable_type(ctx, data.appointment_type_id, staff=staff)
+        kind = bookable_type(ctx, data.appointment_type_id)
         location = require_location(ctx, data.location_id)
         spot = place(
             ctx, kind=kind, location=location, starts_at=data.starts_at,
-            clinician_id=data.clinician_id, room_id=data.room_id, staff=staff,
+            clinician_id=data.clinician_id, room_id=data.room_id,
         )  # fmt: skip
         return kind, location, spot
     hold = ctx.session.get(Hold, data.hold_id)
     if hold is None:
         raise NotFound("hold")
-    kind = bookable_type(ctx, hold.appointment_type_id, staff=staff)
+    kind = bookable_type(ctx, hold.appointment_type_id)
     location = require_location(ctx, hold.location_id)
     spot = occupancy.Placement(hold.starts_at, hold.clinician_id, hold.room_id)
     ctx.session.delete(hold)  # its occupancy goes with it; the booking claims it afresh
@@ -140,14 +138,15 @@ def _where(
     if hold.expires_at <= ctx.now:  # expired: fine if nobody took the slot meanwhile
         spot = place(
             ctx, kind=kind, location=location, starts_at=hold.starts_at,
-            clinician_id=hold.clinician_id, room_id=hold.room_id, staff=staff,
+            clinician_id=hold.clinician_id, room_id=hold.room_id,
         )  # fmt: skip
     else:
         check_held(ctx, kind=kind, location=location, spot=spot)
     return kind, location, spot
 
 
-def _patient(ctx: Context, data: BookingIn, *, staff: bool, kind: AppointmentType) -> Patient:
+def _patient(ctx: Context, data: BookingIn, *, kind: AppointmentType) -> Patient:
+    staff = ctx.actor.acts_for_clinic
     if data.manage_token is not None:
         known = manage_links.find(ctx, data.manage_token)
         return ctx.get(Patient, known.patient_id, "patient")

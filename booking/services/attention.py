@@ -1,5 +1,6 @@
 """Appointments that need the front desk's attention: active and still to come, but their
-clinician is away, their location closed, or they fall outside their clinician's hours.
+clinician is away or no longer active, their location closed or no longer active, their
+chair out of use, or they fall outside their clinician's hours.
 
 Derived from the facts on every read, never stored, so the list cannot go stale: moving an
 appointment into valid time or cancelling it takes it off, and so does undoing the change
@@ -20,7 +21,8 @@ from typing import Any
 from sqlalchemy import func, select, text
 
 from booking import availability as av
-from booking.models import Appointment, AppointmentStatus, Location, Patient
+from booking.availability import StrandReason
+from booking.models import Appointment, AppointmentStatus, Clinician, Location, Patient, Room
 from booking.services.context import Context
 from booking.services.slots import load_roster
 from core.errors import Conflict
@@ -56,7 +58,7 @@ class Stranded:
     location_id: uuid.UUID
     status: AppointmentStatus
     patient_initials: str
-    reason: str  # closed | time_off | outside_hours
+    reason: StrandReason
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,15 @@ class _Row:
     location_id: uuid.UUID
     status: AppointmentStatus
     initials: str
+    retired: StrandReason | None  # its clinician, location or chair is no longer active
+
+
+def _retired(clinician: bool, location: bool, room: bool | None) -> StrandReason | None:
+    if not location:
+        return StrandReason.LOCATION_INACTIVE
+    if not clinician:
+        return StrandReason.CLINICIAN_INACTIVE
+    return StrandReason.ROOM_INACTIVE if room is False else None
 
 
 def _candidates(ctx: Context, scope: Scope) -> list[_Row]:
@@ -78,9 +89,13 @@ def _candidates(ctx: Context, scope: Scope) -> list[_Row]:
     a, p = Appointment, Patient
     columns = (a.id, a.starts_at, a.ends_at, a.clinician_id, a.location_id, a.status)
     initials = (func.substr(p.given_name, 1, 1), func.substr(p.family_name, 1, 1))
+    in_use = (Clinician.active, Location.active, Room.active)
     query = (
-        select(*columns, *initials)
+        select(*columns, *initials, *in_use)
         .join(p, p.id == a.patient_id)
+        .join(Clinician, Clinician.id == a.clinician_id)
+        .join(Location, Location.id == a.location_id)
+        .outerjoin(Room, Room.id == a.room_id)
         .where(a.status.in_(ACTIVE), a.starts_at >= ctx.now, a.starts_at < until)
         .where(a.ends_at > since)
         .order_by(a.location_id, a.starts_at, a.id)
@@ -90,11 +105,11 @@ def _candidates(ctx: Context, scope: Scope) -> list[_Row]:
     if scope.location_id is not None:
         query = query.where(a.location_id == scope.location_id)
     return [
-        _Row(id_, start, end, clinician, location, status, f"{given}{family}".upper())
-        for id_, start, end, clinician, location, status, given, family in ctx.session.execute(
-            query
-        )
-    ]
+        _Row(id_, start, end, clinician, location, status, f"{given}{family}".upper(),
+             _retired(clinician_active, location_active, room_active))
+        for (id_, start, end, clinician, location, status, given, family,
+             clinician_active, location_active, room_active) in ctx.session.execute(query)
+    ]  # fmt: skip
 
 
 def needs_attention(ctx: Context, *, scope: Scope | None = None) -> list[Stranded]:
@@ -110,11 +125,12 @@ def needs_attention(ctx: Context, *, scope: Scope | None = None) -> list[Strande
         )  # fmt: skip
         bookings = [av.Booking(r.id, r.clinician_id, r.starts_at, r.ends_at) for r in rows]
         reasons = av.unworkable(roster, bookings)
+        reasons |= {r.id: r.retired for r in rows if r.retired}
         found += [_stranded(r, reasons[r.id], roster) for r in rows if r.id in reasons]
     return sorted(found, key=lambda s: (s.starts_at, str(s.appointment_id)))
 
 
-def _stranded(row: _Row, reason: str, roster: av.Roster) -> Stranded:
+def _stranded(row: _Row, reason: StrandReason, roster: av.Roster) -> Stranded:
     return Stranded(
         appointment_id=row.id, starts_at=row.starts_at.astimezone(roster.zone),
         ends_at=row.ends_at.astimezone(roster.zone), clinician_id=row.clinician_id,

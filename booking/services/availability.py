@@ -23,7 +23,6 @@ def open_slots(
     appointment_type_id: uuid.UUID,
     first_day: date,
     last_day: date,
-    staff: bool,
     location_id: uuid.UUID | None = None,
     clinician_id: uuid.UUID | None = None,
     tz: str | None = None,
@@ -33,10 +32,10 @@ def open_slots(
         raise Invalid(
             "invalid_range", f"end must be on or after start, at most {MAX_RANGE_DAYS} days"
         )
-    kind = bookable_type(ctx, appointment_type_id, staff=staff)
+    kind = bookable_type(ctx, appointment_type_id)
     location = require_location(ctx, location_id)
     inputs = read_availability_inputs(
-        ctx, location=location, kind=kind, first_day=first_day, last_day=last_day, staff=staff,
+        ctx, location=location, kind=kind, first_day=first_day, last_day=last_day,
         clinician_id=clinician_id,
     )  # fmt: skip
     zone = ZoneInfo(tz or location.timezone)

@@ -32,7 +32,9 @@ def _touch(
     ctx: Context, appointment: Appointment, changes: dict[str, object], change: Change,
     action: str, reason: str | None = None, by_clinic: bool = False,
 ) -> None:  # fmt: skip
-    """Bump the sequence, audit ``action`` and tell the scheduler ``change``."""
+    """Bump the sequence, audit ``action`` and tell the scheduler ``change`` (a reschedule's
+    notice says the time it replaced)."""
+    previous = appointment.starts_at if change is Change.RESCHEDULED else None
     changes |= {"sequence": appointment.sequence + 1, "updated_at": ctx.now}
     update_audited(
         ctx, appointment, changes, action=action, reason=reason,
@@ -43,7 +45,7 @@ def _touch(
     patient = ctx.get(Patient, appointment.patient_id, "patient")
     plan_notices(
         ctx, appointment, kind=kind, location=location, patient=patient, change=change,
-        by_clinic=by_clinic,
+        by_clinic=by_clinic, previous_starts_at=previous,
     )  # fmt: skip
 
 
@@ -67,26 +69,24 @@ class Moved:
         return self.appointment.room_id != self.previous_room_id
 
 
-def reschedule(
-    ctx: Context, *, appointment: Appointment, data: RescheduleIn, staff: bool
-) -> Appointment:
-    return move(ctx, appointment=appointment, data=data, staff=staff).appointment
+def reschedule(ctx: Context, *, appointment: Appointment, data: RescheduleIn) -> Appointment:
+    return move(ctx, appointment=appointment, data=data).appointment
 
 
-def move(ctx: Context, *, appointment: Appointment, data: RescheduleIn, staff: bool) -> Moved:
+def move(ctx: Context, *, appointment: Appointment, data: RescheduleIn) -> Moved:
     """Same clinician and chair by default; another chair only when that one is busy."""
     if appointment.status not in lifecycle.RESCHEDULABLE:
         raise Conflict(
             "invalid_transition", f"a {appointment.status.value} appointment cannot move"
         )
     kind = ctx.get(AppointmentType, appointment.appointment_type_id, "appointment type")
-    if not staff:
+    if not ctx.actor.acts_for_clinic:
         _patient_may_move(ctx, appointment, kind)
     location = ctx.get(Location, appointment.location_id, "location")
     check_spacing(ctx, appointment=appointment, new_start=as_utc(data.starts_at))
     freed = waitlist.FreedSlot.of(appointment)
     previous_room = appointment.room_id
-    spot = _new_spot(ctx, appointment, data, kind=kind, location=location, staff=staff)
+    spot = _new_spot(ctx, appointment, data, kind=kind, location=location)
     occupancy.release(ctx, appointment_id=appointment.id)
     occupancy.claim(ctx, occupancy.rows_for(kind, spot, appointment_id=appointment.id))
     changes: dict[str, object] = {
@@ -103,13 +103,13 @@ def move(ctx: Context, *, appointment: Appointment, data: RescheduleIn, staff: b
 
 def _new_spot(
     ctx: Context, appointment: Appointment, data: RescheduleIn, *, kind: AppointmentType,
-    location: Location, staff: bool,
+    location: Location,
 ) -> occupancy.Placement:  # fmt: skip
     """The clinician and chair asked for, else the appointment's own where they are free."""
     found = candidates(
         ctx, kind=kind, location=location, starts_at=data.starts_at,
         clinician_id=data.clinician_id or appointment.clinician_id, room_id=data.room_id,
-        staff=staff, ignore_appointment=appointment.id,
+        ignore_appointment=appointment.id,
     )  # fmt: skip
     if not found.fitting:
         raise found.error()
@@ -131,11 +131,12 @@ def _patient_may_move(ctx: Context, appointment: Appointment, kind: AppointmentT
 
 
 def cancel(
-    ctx: Context, *, appointment: Appointment, reason: str, staff: bool, by_clinic: bool = False
+    ctx: Context, *, appointment: Appointment, reason: str, by_clinic: bool = False
 ) -> Appointment:
-    """``by_clinic`` (staff only): the clinic called it off, so it is never the patient's late
-    cancellation."""
+    """``by_clinic`` (staff only, ignored from a patient): the clinic called it off, so it is
+    never the patient's late cancellation."""
     _require(appointment, S.CANCELLED)
+    staff = ctx.actor.acts_for_clinic
     if not staff and (appointment.status is not S.BOOKED or appointment.starts_at <= ctx.now):
         raise Conflict("too_late", "this appointment has already started; call the clinic")
     kind = ctx.get(AppointmentType, appointment.appointment_type_id, "appointment type")

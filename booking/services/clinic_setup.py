@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from pydantic import ValidationError
@@ -21,9 +22,22 @@ from booking.schemas.setup import (
     RoomPatch,
 )
 from booking.services import reference
+from booking.services.attention import Scope, guard
 from booking.services.audit import changed, record, record_create, snapshot, update_audited
 from booking.services.context import Context
 from core.errors import Conflict, Invalid, NotFound
+
+# Retiring a clinician, location or chair, or moving a location to another zone (its hours
+# are local), can strand booked appointments: named in a 409 unless confirmed.
+_STRANDING = frozenset({"active", "timezone"})
+
+
+def _watch(
+    ctx: Context, scope: Scope, changes: dict[str, Any], *, confirmed: bool
+) -> AbstractContextManager[None]:
+    if _STRANDING.isdisjoint(changes):
+        return nullcontext()
+    return guard(ctx, scope, confirmed=confirmed)
 
 
 def _ensure_unique_name(ctx: Context, column: Any, name: str, *, what: str, **scope: Any) -> None:
@@ -71,12 +85,15 @@ def create_location(ctx: Context, *, data: LocationIn) -> Location:
     return location
 
 
-def update_location(ctx: Context, *, location_id: uuid.UUID, data: LocationPatch) -> Location:
+def update_location(
+    ctx: Context, *, location_id: uuid.UUID, data: LocationPatch, confirmed: bool = False
+) -> Location:
     location = ctx.get(Location, location_id, "location")
     changes = data.model_dump(exclude_unset=True)
     if new_name := _renamed(location.name, changes):
         _ensure_unique_name(ctx, Location.name, new_name, what="location")
-    update_audited(ctx, location, changes, action="location.update")
+    with _watch(ctx, Scope(location_id=location_id), changes, confirmed=confirmed):
+        update_audited(ctx, location, changes, action="location.update")
     return location
 
 
@@ -116,15 +133,18 @@ def create_clinician(ctx: Context, *, data: ClinicianIn) -> Clinician:
     return clinician
 
 
-def update_clinician(ctx: Context, *, clinician_id: uuid.UUID, data: ClinicianPatch) -> Clinician:
+def update_clinician(
+    ctx: Context, *, clinician_id: uuid.UUID, data: ClinicianPatch, confirmed: bool = False
+) -> Clinician:
     clinician = load_clinician(ctx, clinician_id)
     before = _clinician_snapshot(clinician)
     changes = data.model_dump(exclude_unset=True)
     if (type_ids := changes.pop("appointment_type_ids", None)) is not None:
         clinician.appointment_types = _appointment_types(ctx, type_ids)
-    for key, value in changes.items():
-        setattr(clinician, key, value)
-    ctx.session.flush()
+    with _watch(ctx, Scope(clinician_id=clinician_id), changes, confirmed=confirmed):
+        for key, value in changes.items():
+            setattr(clinician, key, value)
+        ctx.session.flush()
     old, new = changed(before, _clinician_snapshot(clinician))
     if new:
         record(ctx, action="clinician.update", entity=clinician, before=old, after=new)
@@ -157,12 +177,15 @@ def create_room(ctx: Context, *, data: RoomIn) -> Room:
     return room
 
 
-def update_room(ctx: Context, *, room_id: uuid.UUID, data: RoomPatch) -> Room:
+def update_room(
+    ctx: Context, *, room_id: uuid.UUID, data: RoomPatch, confirmed: bool = False
+) -> Room:
     room = ctx.get(Room, room_id, "room")
     changes = data.model_dump(exclude_unset=True)
     if new_name := _renamed(room.name, changes):
         _ensure_unique_name(ctx, Room.name, new_name, what="room", location_id=room.location_id)
-    update_audited(ctx, room, changes, action="room.update")
+    with _watch(ctx, Scope(location_id=room.location_id), changes, confirmed=confirmed):
+        update_audited(ctx, room, changes, action="room.update")
     return room
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 
-from booking.models import Appointment, IdempotentRequest
+from booking.models import ActorKind, Appointment, IdempotentRequest
 from booking.schemas.appointments import BookingIn
 from booking.services import appointments, manage_links
 from booking.services.context import Context
@@ -35,18 +35,16 @@ def fingerprint(body: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def book_once(
-    ctx: Context, *, data: BookingIn, key: str | None, staff: bool
-) -> appointments.Booked:
+def book_once(ctx: Context, *, data: BookingIn, key: str | None) -> appointments.Booked:
     """Book, or with a ``key`` already answered, give that appointment again (with a fresh
     manage token: the first answer, and the token in it, never arrived)."""
     if key is None:
-        return appointments.book(ctx, data=data, staff=staff)
+        return appointments.book(ctx, data=data)
     # Who may replay it: the staff member who sent it, or any anonymous caller.
-    scope = str(ctx.actor.id) if ctx.actor.kind == "staff" else "public"
+    scope = str(ctx.actor.id) if ctx.actor.kind is ActorKind.STAFF else "public"
     print_ = fingerprint(data.model_dump(mode="json"))
     if _claim(ctx, scope=scope, key=key, print_=print_):
-        booked = appointments.book(ctx, data=data, staff=staff)
+        booked = appointments.book(ctx, data=data)
         answer = {"appointment_id": str(booked.appointment.id)}  # never the token itself
         ctx.session.execute(update(IdempotentRequest).where(
             IdempotentRequest.scope == scope, IdempotentRequest.key == key

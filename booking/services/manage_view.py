@@ -25,7 +25,7 @@ def reschedule(ctx: Context, *, token: str, data: RescheduleIn, clinic_name: str
     appointment = manage_links.find(ctx, token)
     changes.take(ctx, appointment)
     patient = _as_patient(ctx, appointment)
-    changes.reschedule(patient, appointment=appointment, data=data, staff=False)
+    changes.reschedule(patient, appointment=appointment, data=data)
     return describe(ctx, appointment, clinic_name=clinic_name)
 
 
@@ -33,13 +33,12 @@ def cancel(ctx: Context, *, token: str, reason: str, clinic_name: str) -> Manage
     appointment = manage_links.find(ctx, token)
     changes.take(ctx, appointment)
     patient = _as_patient(ctx, appointment)
-    changes.cancel(patient, appointment=appointment, reason=reason, staff=False)
+    changes.cancel(patient, appointment=appointment, reason=reason)
     return describe(ctx, appointment, clinic_name=clinic_name)
 
 
 def _as_patient(ctx: Context, appointment: Appointment) -> Context:
-    actor = Actor(kind="patient", id=appointment.patient_id, label="manage link")
-    return Context(session=ctx.session, actor=actor, now=ctx.now)
+    return ctx.acting_as(Actor.patient(appointment.patient_id, "manage link"))
 
 
 def describe(ctx: Context, appointment: Appointment, *, clinic_name: str) -> ManageView:

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from booking.models import Appointment, AppointmentType, Location, Patient
-from booking.notice_rules import policy_of
+from booking.notice_rules import policy_of, quiet_hours
 from booking.services import reference
 from booking.services.context import Context
 from scheduler.facts import AppointmentFacts, Change, ContactRestriction
@@ -27,6 +27,7 @@ def facts_of(
     manage_path: str | None = None,
     series_starts: Sequence[datetime] = (),
     by_clinic: bool = False,
+    previous_starts_at: datetime | None = None,
 ) -> AppointmentFacts:
     return AppointmentFacts(
         appointment_id=appointment.id, change=change, status=appointment.status.value,
@@ -44,6 +45,8 @@ def facts_of(
         location_name=location.name, location_address=location.address,
         location_phone=location.phone or "", clinician_name=clinician_name,
         visit_name=kind.public_name, preparation=kind.preparation, manage_path=manage_path,
+        fast_food_minutes=kind.fast_food_minutes, fast_liquids_minutes=kind.fast_liquids_minutes,
+        previous_starts_at=previous_starts_at,
     )  # fmt: skip
 
 
@@ -59,6 +62,7 @@ def plan_notices(
     series_starts: Sequence[datetime] = (),
     by_clinic: bool = False,
     clinician_names: Mapping[uuid.UUID, str] | None = None,
+    previous_starts_at: datetime | None = None,
 ) -> int:
     """Re-plan the appointment's notices in the caller's transaction, as of ``ctx.now``."""
     names = reference.current(ctx).clinician_names if clinician_names is None else clinician_names
@@ -66,7 +70,10 @@ def plan_notices(
         appointment, kind, location, patient, change=change,
         clinician_name=names.get(appointment.clinician_id, ""),
         manage_path=f"/manage/{manage_token}" if manage_token else None,
-        series_starts=series_starts, by_clinic=by_clinic,
+        series_starts=series_starts, by_clinic=by_clinic, previous_starts_at=previous_starts_at,
     )  # fmt: skip
-    policy = policy_of(kind.kind.value, kind.notice_policy)
+    policy = policy_of(
+        kind.kind.value, kind.notice_policy, monitoring_form_days=kind.monitoring_form_days,
+        quiet=quiet_hours(ctx.settings),
+    )  # fmt: skip
     return plan(ctx.session, facts, now=ctx.now, policy=policy)

@@ -2,8 +2,9 @@
 
 A change applies to notices planned afterwards (every plan reads the type's overrides) and,
 in the same transaction, to the pending notices of the type's booked or in-progress
-appointments: each is re-planned as its last change planned it, so a reminder turned off is
-withdrawn, a new offset moves it, and nothing already sent is touched or sent again.
+appointments and of its completed ones (aftercare, check-in, the REMS task): each is
+re-planned as its last change planned it, so a reminder turned off is withdrawn, a new
+offset moves it, and nothing already sent is touched or sent again.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from booking import notice_rules
 from booking.models import Appointment, AppointmentStatus, AppointmentType, Location, Patient
@@ -23,7 +24,7 @@ from booking.services.context import Context
 from booking.services.notice_facts import plan_notices
 from core.errors import Invalid
 from scheduler.facts import Change
-from scheduler.models import Notice
+from scheduler.models import Notice, NoticeStatus
 from scheduler.rules import NoticeKind, Rule
 
 ACTIVE = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
@@ -37,7 +38,7 @@ def get_notice_policy(ctx: Context, *, type_id: uuid.UUID) -> NoticePolicyOut:
 def set_notice_policy(ctx: Context, *, type_id: uuid.UUID, data: NoticePolicyIn) -> NoticePolicyOut:
     """Replace the type's overrides (audited) and re-plan its appointments' pending notices."""
     kind = ctx.get(AppointmentType, type_id, "appointment type")
-    overrides = _validated(kind.kind.value, data)
+    overrides = _validated(kind.kind.value, data, kind.monitoring_form_days)
     before = dict(kind.notice_policy or {})
     if overrides != before:
         kind.notice_policy = overrides  # a new value, never mutated: the setup cache shares it
@@ -50,8 +51,8 @@ def set_notice_policy(ctx: Context, *, type_id: uuid.UUID, data: NoticePolicyIn)
     return _out(kind)
 
 
-def _validated(visit_kind: str, data: NoticePolicyIn) -> dict[str, Any]:
-    defaults = notice_rules.defaults(visit_kind)
+def _validated(visit_kind: str, data: NoticePolicyIn, rems_days: int | None) -> dict[str, Any]:
+    defaults = notice_rules.defaults(visit_kind, rems_days)
     errors: list[dict[str, str]] = []
     overrides: dict[str, Any] = {}
     for index, given in enumerate(data.rules):
@@ -74,7 +75,9 @@ def _validated(visit_kind: str, data: NoticePolicyIn) -> dict[str, Any]:
 
 
 def _out(kind: AppointmentType) -> NoticePolicyOut:
-    effective = notice_rules.effective(kind.kind.value, kind.notice_policy or {})
+    effective = notice_rules.effective(
+        kind.kind.value, kind.notice_policy or {}, kind.monitoring_form_days
+    )
     rules = [
         _rule_out(notice, rule, overridden) for notice, (rule, overridden) in effective.items()
     ]
@@ -90,11 +93,15 @@ def _rule_out(notice: NoticeKind, rule: Rule, overridden: bool) -> NoticeRuleOut
 
 
 def _replan(ctx: Context, kind: AppointmentType) -> int:
-    """Re-plan every booked or in-progress appointment of ``kind`` not over yet."""
+    """Re-plan every booked or in-progress appointment of ``kind`` not over yet, and every
+    completed one with a notice still pending (its aftercare, check-in or REMS task)."""
+    of_kind = Appointment.appointment_type_id == kind.id
+    upcoming = and_(Appointment.status.in_(ACTIVE), Appointment.ends_at > ctx.now)
+    pending = select(Notice.appointment_id).where(Notice.status == NoticeStatus.PENDING)
+    completed = and_(Appointment.status == AppointmentStatus.COMPLETED, Appointment.id.in_(pending))
     query = (
         select(Appointment)
-        .where(Appointment.appointment_type_id == kind.id)
-        .where(Appointment.status.in_(ACTIVE), Appointment.ends_at > ctx.now)
+        .where(of_kind, or_(upcoming, completed))
         .order_by(Appointment.starts_at, Appointment.id)
     )
     appointments = list(ctx.session.scalars(query))

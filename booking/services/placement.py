@@ -76,12 +76,11 @@ def place(
     starts_at: datetime,
     clinician_id: uuid.UUID | None,
     room_id: uuid.UUID | None,
-    staff: bool,
     ignore_appointment: uuid.UUID | None = None,
 ) -> Placement:
     """The first clinician and room (by preference) that can take ``starts_at``, or an error."""
     query = _query(
-        ctx, kind, location, as_utc(starts_at), clinician_id, room_id, staff, ignore_appointment
+        ctx, kind, location, as_utc(starts_at), clinician_id, room_id, ignore_appointment
     )
     refused: dict[tuple[uuid.UUID, uuid.UUID | None], str] = {}
     spot = next(_fitting(query, as_utc(starts_at), room_id, refused), None)
@@ -98,13 +97,12 @@ def candidates(
     starts_at: datetime,
     clinician_id: uuid.UUID | None,
     room_id: uuid.UUID | None,
-    staff: bool,
     ignore_appointment: uuid.UUID | None = None,
 ) -> Candidates:
     """Like :func:`place`, but every clinician and room that fits (series and reschedules
     choose among them to keep what the patient already has)."""
     starts_at = as_utc(starts_at)
-    query = _query(ctx, kind, location, starts_at, clinician_id, room_id, staff, ignore_appointment)
+    query = _query(ctx, kind, location, starts_at, clinician_id, room_id, ignore_appointment)
     refused: dict[tuple[uuid.UUID, uuid.UUID | None], str] = {}
     fitting = list(_fitting(query, starts_at, room_id, refused))
     return Candidates(fitting, refused, starts_at, ctx.now)
@@ -112,7 +110,7 @@ def candidates(
 
 def _query(
     ctx: Context, kind: AppointmentType, location: Location, starts_at: datetime,
-    clinician_id: uuid.UUID | None, room_id: uuid.UUID | None, staff: bool,
+    clinician_id: uuid.UUID | None, room_id: uuid.UUID | None,
     ignore_appointment: uuid.UUID | None,
 ) -> av.AvailabilityQuery:  # fmt: skip
     day = local_day(starts_at, location.timezone)
@@ -120,7 +118,7 @@ def _query(
     _serialize_start_limit(ctx, kind, clinician_id)
     return read_availability_inputs(
         ctx, location=location, kind=kind, first_day=day - timedelta(days=1),
-        last_day=day + timedelta(days=1), staff=staff, clinician_id=clinician_id,
+        last_day=day + timedelta(days=1), clinician_id=clinician_id,
         ignore_appointment=ignore_appointment, busy_between=_reach(kind, starts_at),
         room_id=room_id,
     )  # fmt: skip

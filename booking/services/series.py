@@ -21,7 +21,7 @@ from booking.services.clinic_setup import require_location
 from booking.services.context import Context
 from booking.services.series_placement import Session, place_series
 from core.clock import as_utc
-from core.errors import Conflict, Invalid
+from core.errors import Conflict, Forbidden, Invalid
 
 
 def _starts(data: SeriesIn, zone: ZoneInfo) -> tuple[str, list[datetime], int]:
@@ -37,12 +37,15 @@ def _starts(data: SeriesIn, zone: ZoneInfo) -> tuple[str, list[datetime], int]:
 
 
 def book_series(ctx: Context, *, data: SeriesIn) -> tuple[Series, list[Booked]]:
-    kind = bookable_type(ctx, data.appointment_type_id, staff=True)
+    if not ctx.actor.acts_for_clinic:
+        raise Forbidden("a treatment series is booked by the clinic's staff")
+    kind = bookable_type(ctx, data.appointment_type_id)
     location = require_location(ctx, data.location_id)
     patient = ctx.get(Patient, data.patient_id, "patient")
     override = check_gates(
-        kind, patient, escort=data.escort, override_reason=data.gate_override_reason, staff=True
-    )
+        kind, patient, escort=data.escort, override_reason=data.gate_override_reason,
+        staff=ctx.actor.acts_for_clinic,
+    )  # fmt: skip
     name, starts, gap = _starts(data, ZoneInfo(location.timezone))
     sessions = _sessions(data, starts)
     starts = [session.starts_at for session in sessions]
@@ -65,7 +68,7 @@ def book_series(ctx: Context, *, data: SeriesIn) -> tuple[Series, list[Booked]]:
     booked = [
         create_appointment(
             ctx, kind=kind, location=location, patient=patient, spot=spot, escort=data.escort,
-            override_reason=override, booked_by="staff", series_id=series.id,
+            override_reason=override, series_id=series.id,
             series_starts=[each.starts_at for each in ordered],  # one confirmation lists them
         )
         for spot in ordered

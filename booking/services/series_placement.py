@@ -81,7 +81,7 @@ def _candidates(
 ) -> Candidates:
     clinician, room = session.wants(asked)
     return candidates(ctx, kind=kind, location=location, starts_at=session.starts_at,
-                      clinician_id=clinician, room_id=room, staff=True)  # fmt: skip
+                      clinician_id=clinician, room_id=room)  # fmt: skip
 
 
 def _conflict(
@@ -111,7 +111,7 @@ def _nearest(
     day = local_day(session.starts_at, location.timezone)
     query = read_availability_inputs(
         ctx, location=location, kind=kind, first_day=day - timedelta(days=1),
-        last_day=day + timedelta(days=1), staff=True, clinician_id=clinician,
+        last_day=day + timedelta(days=1), clinician_id=clinician,
     )  # fmt: skip
     query = replace(query, rooms=sorted(query.rooms, key=lambda r: r.id != room))
     slots = [
@@ -128,7 +128,7 @@ def _same_time(
     """The same start with another chair (same clinician first) or another clinician."""
     clinician, _ = session.wants(pair)
     anyone = candidates(ctx, kind=kind, location=location, starts_at=session.starts_at,
-                        clinician_id=None, room_id=None, staff=True)  # fmt: skip
+                        clinician_id=None, room_id=None)  # fmt: skip
     spots = [spot for spot in anyone.fitting if not session.takes(spot, pair)]
     spots.sort(key=lambda spot: spot.clinician_id != clinician)
     return spots[:SAME_TIME]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -32,7 +32,7 @@ class SignedInStaff:
 
     @property
     def actor(self) -> Actor:
-        return Actor(kind="staff", id=self.id, label=self.email)
+        return Actor.staff(self.id, self.email)
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,8 @@ def login(ctx: Context, *, email: str, password: str, ttl: timedelta) -> IssuedT
         if user.failed_logins >= MAX_FAILED_LOGINS:
             user.failed_logins = 0
             user.locked_until = ctx.now + LOCKOUT
-            record(ctx, action="staff.locked_out", entity=user)
+            # The caller is anonymous (a patient to every rule); the lockout is the system's.
+            record(ctx.acting_as(Actor.system("sign-in")), action="staff.locked_out", entity=user)
         return Unauthenticated("wrong email or password")
     user.failed_logins = 0
     user.locked_until = None
@@ -74,7 +75,7 @@ def login(ctx: Context, *, email: str, password: str, ttl: timedelta) -> IssuedT
     ctx.session.add(session)
     ctx.session.flush()
     # Whoever proved the password is the actor, not the anonymous caller the route started as.
-    signed_in = replace(ctx, actor=Actor(kind="staff", id=user.id, label=user.email))
+    signed_in = ctx.acting_as(Actor.staff(user.id, user.email))
     record(signed_in, action="staff.login", entity=user, after={"session_id": str(session.id)})
     return IssuedToken(token=token, expires_at=session.expires_at, user=user)
 

@@ -24,7 +24,7 @@ from booking.services.context import Context
 from core.types import parse_sqlite_utc
 
 
-def rules_of(kind: AppointmentType, *, staff: bool) -> av.TypeRules:
+def rules_of(kind: AppointmentType, *, min_notice: bool) -> av.TypeRules:
     rules = av.TypeRules(
         clinician_minutes=kind.clinician_minutes,
         room_minutes=kind.room_minutes,
@@ -38,7 +38,7 @@ def rules_of(kind: AppointmentType, *, staff: bool) -> av.TypeRules:
         start_window_minutes=kind.start_window_minutes,
     )
     # Minimum notice protects online booking; the front desk may fill a gap this afternoon.
-    return replace(rules, min_notice_minutes=0) if staff else rules
+    return rules if min_notice else replace(rules, min_notice_minutes=0)
 
 
 def qualified_clinicians(
@@ -56,7 +56,6 @@ def read_availability_inputs(
     kind: AppointmentType,
     first_day: date,
     last_day: date,
-    staff: bool,
     clinician_id: uuid.UUID | None = None,
     ignore_appointment: uuid.UUID | None = None,
     busy_between: tuple[datetime, datetime] | None = None,
@@ -75,7 +74,7 @@ def read_availability_inputs(
     setup = reference.current(ctx)
     clinicians = qualified_clinicians(ctx, type_id=kind.id, only=clinician_id)
     rooms = list(setup.rooms.get(location.id, ()))
-    rules = rules_of(kind, staff=staff)
+    rules = rules_of(kind, min_notice=not ctx.actor.acts_for_clinic)
     # Only rooms the type can use are ever checked for being busy (a wrong room is refused
     # first), and a caller placing one booking in a named room checks that room alone.
     usable = [r.id for r in rooms if rules.room_minutes and rules.room_kind in (None, r.kind)]

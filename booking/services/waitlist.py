@@ -23,7 +23,7 @@ from booking.models import (
 from booking.schemas.appointments import WaitlistIn
 from booking.services.audit import record_create, update_audited
 from booking.services.clinic_setup import require_location
-from booking.services.context import Context
+from booking.services.context import Actor, Context
 from booking.services.placement import place
 from booking.services.slots import local_day
 from core.errors import Conflict, DomainError
@@ -116,10 +116,13 @@ def match_freed(
 
 
 def _still_free(ctx: Context, freed: FreedSlot, kind: AppointmentType, location: Location) -> bool:
+    # The desk offers the slot and books it, so it is checked as the clinic would book it
+    # (no online minimum notice), even when a patient's own cancellation freed it.
+    as_clinic = ctx.acting_as(Actor.system("waitlist"))
     try:
         place(
-            ctx, kind=kind, location=location, starts_at=freed.starts_at,
-            clinician_id=freed.clinician_id, room_id=None, staff=True,
+            as_clinic, kind=kind, location=location, starts_at=freed.starts_at,
+            clinician_id=freed.clinician_id, room_id=None,
         )  # fmt: skip
     except DomainError:
         return False

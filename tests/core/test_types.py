@@ -1,16 +1,18 @@
-"""UTCDateTime: an aware instant goes in and the same aware UTC instant comes out, everywhere."""
+"""UTCDateTime: an aware instant goes in and the same aware UTC instant comes out, everywhere.
+EnumText: a closed set goes in as its plain value and comes out as the enum."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
-from booking.models import Location, LocationClosure
+from booking.models import ActorKind, AuditEvent, Location, LocationClosure
 from core.db import Database
 
 
@@ -57,3 +59,34 @@ def test_values_come_back_in_utc_whatever_the_connection_zone(database: Database
             assert loaded is not None
             assert loaded.starts_at == starts
             assert loaded.starts_at.tzinfo is UTC
+
+
+def _audit(actor_kind: str) -> AuditEvent:
+    return AuditEvent(
+        at=datetime(2026, 1, 1, tzinfo=UTC), actor_kind=actor_kind, actor_id=None,
+        actor_label="test", action="test.enum", entity_type="test", entity_id=uuid.uuid4(),
+    )  # fmt: skip
+
+
+def test_a_closed_set_is_stored_as_its_plain_value_and_read_as_the_enum(
+    database: Database,
+) -> None:
+    _write(database, _audit(ActorKind.SYSTEM))
+    with database.session(write=False) as session:
+        raw = session.execute(
+            text("SELECT actor_kind FROM audit_events WHERE action = 'test.enum'")
+        ).scalar_one()
+        loaded = session.scalars(select(AuditEvent).where(AuditEvent.action == "test.enum")).one()
+    assert raw == "system"
+    assert loaded.actor_kind is ActorKind.SYSTEM
+
+
+def test_a_value_outside_the_set_is_refused_on_write(database: Database) -> None:
+    event = _audit("anonymous")
+    with pytest.raises(StatementError):
+        _write(database, event)
+
+
+def _write(database: Database, event: AuditEvent) -> None:
+    with database.session() as session:
+        session.add(event)

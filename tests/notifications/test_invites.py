@@ -66,3 +66,17 @@ def test_a_link_that_names_a_drug_is_left_out_of_the_event() -> None:
     leaky = replace(DETAILS, manage_url="https://ketamine.example/m/t")
     _, event = _event(build_invite(leaky, InviteMethod.REQUEST).ics)
     assert "DESCRIPTION" not in event
+
+
+def test_a_series_invite_holds_one_event_per_session_each_with_its_own_uid() -> None:
+    later = replace(
+        DETAILS, uid="8a2d@clinic.example", sequence=2,
+        starts_at=DETAILS.starts_at + timedelta(days=2),
+        ends_at=DETAILS.ends_at + timedelta(days=2),
+    )  # fmt: skip
+    calendar = Calendar.from_ical(build_invite(DETAILS, InviteMethod.REQUEST, later).ics)
+    assert calendar["METHOD"] == "REQUEST"
+    assert [(e["UID"], e["SEQUENCE"]) for e in calendar.events] == [
+        ("7f1c@clinic.example", 0), ("8a2d@clinic.example", 2),
+    ]  # fmt: skip
+    assert [tz["TZID"] for tz in calendar.timezones] == ["America/New_York"]  # once

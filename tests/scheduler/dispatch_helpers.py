@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from core.db import Database
 from notifications.channels.base import ChannelKind, OutgoingMessage, Sent
+from notifications.notices import Rendered
 from scheduler.models import Notice, NoticeStatus
 from scheduler.rules import Audience, NoticeKind
 from tests.scheduler.facts_helpers import NOW
@@ -39,9 +40,9 @@ class RecordingChannel:
 
 def render(
     kind: NoticeKind, audience: Audience, channel: ChannelKind, context: Mapping[str, Any]
-) -> tuple[str, str | None, str | None]:
+) -> Rendered:
     subject = f"Your {kind}" if channel is ChannelKind.EMAIL else None
-    return f"{kind} for {audience} at {context.get('location_name', '')}", subject, None
+    return Rendered(f"{kind} for {audience} at {context.get('location_name', '')}", subject)
 
 
 def add_notice(

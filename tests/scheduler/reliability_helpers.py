@@ -55,7 +55,7 @@ def local_time(iso: str | None, zone: str) -> str | None:
 
 def render_notice(
     kind: NoticeKind, audience: Audience, channel: ChannelKind, context: Mapping[str, Any]
-) -> tuple[str, str | None, str | None]:
+) -> render.Rendered:
     """The dispatcher's Renderer over ``notifications.render``."""
     zone = str(context["zone"])
     path = context.get("manage_path")
@@ -73,8 +73,7 @@ def render_notice(
             str(local_time(s, zone)) for s in context.get("series_starts", ())
         ),
     )  # fmt: skip
-    rendered = render.render(TEMPLATES[kind], render.Audience(audience.value), channel, message)
-    return rendered.text, rendered.subject, rendered.html
+    return render.render(TEMPLATES[kind], render.Audience(audience.value), channel, message)
 
 
 def twilio_sms(base_url: str, *, timeout: float = 5.0) -> TwilioSms:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -13,7 +14,9 @@ from scheduler.facts import AppointmentFacts, Change
 from scheduler.models import Notice, NoticeStatus
 from scheduler.planning import plan
 from scheduler.rules import NoticeKind
-from tests.scheduler.facts_helpers import NOW, facts
+from tests.scheduler.facts_helpers import NOW, NY, facts
+
+NY_ZONE = ZoneInfo(NY)
 
 S, K = NoticeStatus, NoticeKind
 
@@ -125,6 +128,11 @@ def test_a_series_gets_one_confirmation_row_in_one_transaction(database: Databas
     confirmations = [n for n in rows(database) if n.kind is K.CONFIRMATION]
     assert len(confirmations) == 1
     assert confirmations[0].key == f"series:{series}/confirmation/patient/0"
+    # It stays as the first session planned it: that session's time, link and invite.
+    first = sessions[0]
+    assert confirmations[0].appointment_id == first.appointment_id
+    assert confirmations[0].context["appointment_id"] == str(first.appointment_id)
+    assert confirmations[0].context["starts_at"] == first.starts_at.astimezone(NY_ZONE).isoformat()
 
 
 def test_a_pickup_already_sent_is_not_sent_again_after_an_undo(database: Database) -> None:

@@ -71,14 +71,14 @@ def _race(
 
 def _cancel(ctx: Context, appointment_id: uuid.UUID) -> object:
     appointment = changes.load(ctx, appointment_id)
-    return changes.cancel(ctx, appointment=appointment, reason="", staff=True)
+    return changes.cancel(ctx, appointment=appointment, reason="")
 
 
 LATER = RescheduleIn(starts_at=datetime.fromisoformat("2026-11-30T15:00:00-05:00"))
 
 
 def _move(ctx: Context, appointment_id: uuid.UUID) -> object:
-    return changes.move(ctx, appointment=changes.load(ctx, appointment_id), data=LATER, staff=True)
+    return changes.move(ctx, appointment=changes.load(ctx, appointment_id), data=LATER)
 
 
 def test_a_reschedule_racing_a_cancel_does_not_keep_a_slot(

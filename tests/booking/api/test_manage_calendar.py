@@ -25,7 +25,7 @@ def test_add_to_calendar_follows_the_appointment(
     assert "attachment" in first.headers["content-disposition"]
     (event,), js = both(first.content)
     assert js["method"] == "REQUEST"
-    assert event["uid"] == f"{booked['appointment']['id']}@127.0.0.1"
+    assert event["uid"] == f"{booked['appointment']['id']}@clinic.invalid"  # as the emails say
     assert forbidden_terms_in(event["summary"]) == []
     assert event["summary"].startswith("Appointment at ")
     assert Calendar.from_ical(first.content).walk("VTIMEZONE")

@@ -84,6 +84,12 @@ def _schema(app: FastAPI, name: str) -> dict[str, Any]:
     return found
 
 
+def test_closed_sets_are_documented_with_their_values(app: FastAPI) -> None:
+    assert _schema(app, "ActorKind")["enum"] == ["staff", "patient", "system"]
+    actor = _schema(app, "AuditEventOut")["properties"]["actor_kind"]
+    assert actor == {"$ref": "#/components/schemas/ActorKind"}
+
+
 def test_patch_documents_null_only_where_it_clears(
     app: FastAPI, client: TestClient, admin: SignedIn
 ) -> None:

@@ -29,9 +29,7 @@ MONDAY = date(2026, 11, 30)  # the frozen clock says Thursday 2026-11-26
 def _slots(database: Database, clock: FrozenClock, type_id: uuid.UUID) -> AvailabilityOut:
     with database.session(write=False) as session:
         ctx = Context(session=session, actor=Actor.system("test"), now=clock.now())
-        return open_slots(
-            ctx, appointment_type_id=type_id, first_day=MONDAY, last_day=MONDAY, staff=True
-        )
+        return open_slots(ctx, appointment_type_id=type_id, first_day=MONDAY, last_day=MONDAY)
 
 
 def _set_up(database: Database, clock: FrozenClock) -> tuple[uuid.UUID, uuid.UUID]:
@@ -91,9 +89,7 @@ def test_a_rolled_back_change_is_never_cached(database: Database, clock: FrozenC
         ))  # fmt: skip
         # The same transaction sees its own day off, read fresh rather than from the cache...
         assert reference.current(ctx).version == -1
-        seen = open_slots(
-            ctx, appointment_type_id=type_id, first_day=MONDAY, last_day=MONDAY, staff=True
-        )
+        seen = open_slots(ctx, appointment_type_id=type_id, first_day=MONDAY, last_day=MONDAY)
         assert seen.slots == []
         session.rollback()
     # ...and nobody keeps it once it is rolled back.
