@@ -59,8 +59,10 @@ def plan_notices(
     series_starts: Sequence[datetime] = (),
     by_clinic: bool = False,
     clinician_names: Mapping[uuid.UUID, str] | None = None,
+    fresh: bool = False,
 ) -> int:
-    """Re-plan the appointment's notices in the caller's transaction, as of ``ctx.now``."""
+    """Re-plan the appointment's notices in the caller's transaction, as of ``ctx.now``.
+    ``fresh``: the caller created the appointment in this transaction (no notices yet)."""
     names = reference.current(ctx).clinician_names if clinician_names is None else clinician_names
     facts = facts_of(
         appointment, kind, location, patient, change=change,
@@ -69,4 +71,4 @@ def plan_notices(
         series_starts=series_starts, by_clinic=by_clinic,
     )  # fmt: skip
     policy = policy_of(kind.kind.value, kind.notice_policy)
-    return plan(ctx.session, facts, now=ctx.now, policy=policy)
+    return plan(ctx.session, facts, now=ctx.now, policy=policy, fresh=fresh)

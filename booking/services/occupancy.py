@@ -57,9 +57,12 @@ def rows_for(
     supervised = kind.max_starts_per_window is not None
 
     def row(resource: ResourceKind, rid: uuid.UUID, end: datetime, key: str) -> Occupancy:
+        # The id is set here, not by the column default: with every key known the flush
+        # sends one executemany and needs no RETURNING (PostgreSQL: pipelined, one short
+        # statement instead of a long multi-row one built per booking).
         return Occupancy(
-            resource_kind=resource, resource_id=rid, starts_at=start - before, ends_at=end,
-            session_start=start, share_key=key, expires_at=expires_at,
+            id=uuid.uuid4(), resource_kind=resource, resource_id=rid, starts_at=start - before,
+            ends_at=end, session_start=start, share_key=key, expires_at=expires_at,
             appointment_id=appointment_id, hold_id=hold_id,
         )  # fmt: skip
 
