@@ -4,7 +4,7 @@ existing bookings their clinician can no longer work."""
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -92,12 +92,11 @@ def find_slots(query: AvailabilityQuery) -> list[Slot]:
     found: dict[int, Slot] = {}
     # A limit of one start per window is already in `blocked`; higher limits are counted.
     counted = plan.max_starts if plan.max_starts is not None and plan.max_starts > 1 else 0
-    no_room = _no_room(plan)
     for clinician in clinicians:
         who = plan.clinicians[clinician]
         for day in days(query):
             for lo, hi in plan.hours.intervals(clinician, day):
-                for start in _open_starts(_grid(plan, lo, hi), who.blocked, no_room):
+                for start in _open_starts(_grid(plan, lo, hi), who.blocked):
                     if start in found:
                         continue
                     if counted and _over_start_limit(plan, who, start, counted):
@@ -111,59 +110,12 @@ def find_slots(query: AvailabilityQuery) -> list[Slot]:
     return [found[start] for start in sorted(found)]
 
 
-def _no_room(plan: Plan) -> Spans:
-    """The starts at which every suitable room is taken, as runs (none when the type needs
-    no room): the rooms' verdict for whole busy stretches at once, so the loop does not ask
-    each room about each start of a full afternoon. A start free here still asks the rooms
-    in preference order (``_first_room``), which alone chooses the room."""
-    if plan.room_span == 0:
-        return Spans(())
-    if not plan.rooms:
-        return Spans([(-(2**62), 2**62)])  # a room is needed and none can host it
-    reach = plan.room_span + plan.after
-    taken: list[tuple[int, int]] | None = None
-    for _, busy in plan.rooms:
-        # A start s meets a busy span [a, b) when s - before < b and s + reach > a.
-        runs = _merged((a - reach + 1, b + plan.before) for a, b in busy.spans())
-        taken = runs if taken is None else _intersection(taken, runs)
-    return Spans(taken or ())
-
-
-def _merged(runs: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Half-open runs as disjoint ones, sorted."""
-    out: list[tuple[int, int]] = []
-    for lo, hi in sorted(runs):
-        if out and lo <= out[-1][1]:
-            if hi > out[-1][1]:
-                out[-1] = (out[-1][0], hi)
-        else:
-            out.append((lo, hi))
-    return out
-
-
-def _intersection(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Where two lists of disjoint sorted half-open runs both hold."""
-    out: list[tuple[int, int]] = []
-    i = j = 0
-    while i < len(a) and j < len(b):
-        lo, hi = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
-        if lo < hi:
-            out.append((lo, hi))
-        if a[i][1] < b[j][1]:
-            i += 1
-        else:
-            j += 1
-    return out
-
-
-def _open_starts(grid: range, blocked: Spans, no_room: Spans) -> Iterator[int]:
-    """The grid's starts that neither ``blocked`` nor ``no_room`` covers, jumping over each
-    run (a busy clinician's day is mostly runs: one bisect per run, not one per start)."""
+def _open_starts(grid: range, blocked: Spans) -> Iterator[int]:
+    """The grid's starts that ``blocked`` does not cover, jumping over each blocked run
+    (a busy clinician's day is mostly runs: one bisect per run, not one per start)."""
     start, stop, step = grid.start, grid.stop, grid.step
     while start < stop:
-        free = start
-        while (later := no_room.free_from(blocked.free_from(free))) != free:
-            free = later  # past one run, maybe into the other's: until neither covers it
+        free = blocked.free_from(start)
         if free == start:
             yield start
             start += step

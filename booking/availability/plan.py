@@ -70,10 +70,6 @@ class Spans:
         i = bisect_right(self._starts, point)
         return i > 0 and self._max_ends[i - 1] > point
 
-    def spans(self) -> Iterator[tuple[int, int]]:
-        """The spans' starts, each with the latest end so far (enough for overlap tests)."""
-        return zip(self._starts, self._max_ends, strict=True)
-
     def free_from(self, point: int) -> int:
         """The first point at or after ``point`` that no span covers."""
         while True:
