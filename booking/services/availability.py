@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from booking import availability as av
@@ -87,7 +87,8 @@ def open_slots_json(
         staff=staff, location_id=location_id, clinician_id=clinician_id, tz=tz,
     )  # fmt: skip
     zone = found.zone
-    slots = ",".join([_slot_json(slot, zone) for slot in found.slots])
+    text = _Texts(zone)
+    slots = ",".join([text.slot(slot) for slot in found.slots])
     head = (
         f'{{"appointment_type_id":"{found.appointment_type_id}",'
         f'"location_id":"{found.location_id}","timezone":{json.dumps(zone.key)},'
@@ -96,13 +97,34 @@ def open_slots_json(
 
 
 # Only instants (ISO text with offsets) and UUIDs go in: nothing that JSON would escape.
-_SLOT_JSON = '{{"starts_at":"{}","ends_at":"{}","clinician_id":"{}","room_id":{}}}'
+_SLOT_JSON = '{{"starts_at":"{}","ends_at":"{}","clinician_id":{},"room_id":{}}}'
 
 
-def _slot_json(slot: av.Slot, zone: ZoneInfo) -> str:
-    room = "null" if slot.room_id is None else f'"{slot.room_id}"'
-    starts_at, ends_at = slot.starts_at.astimezone(zone), slot.ends_at.astimezone(zone)
-    return _SLOT_JSON.format(starts_at.isoformat(), ends_at.isoformat(), slot.clinician_id, room)
+class _Texts:
+    """Slots as JSON text; ids and instants repeat across slots, so each is written once."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+        self.ids: dict[uuid.UUID | None, str] = {None: "null"}
+        self.instants: dict[datetime, str] = {}
+
+    def slot(self, slot: av.Slot) -> str:
+        return _SLOT_JSON.format(
+            self.instant(slot.starts_at), self.instant(slot.ends_at),
+            self.id(slot.clinician_id), self.id(slot.room_id),
+        )  # fmt: skip
+
+    def id(self, value: uuid.UUID | None) -> str:
+        found = self.ids.get(value)
+        if found is None:
+            found = self.ids[value] = f'"{value}"'
+        return found
+
+    def instant(self, value: datetime) -> str:
+        found = self.instants.get(value)
+        if found is None:
+            found = self.instants[value] = value.astimezone(self.zone).isoformat()
+        return found
 
 
 def _slot(slot: av.Slot, zone: ZoneInfo) -> SlotOut:
