@@ -8,10 +8,11 @@ check-in and its undoing must not repeat a pickup text). Sent rows are never tou
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from core.clock import SystemClock
@@ -32,17 +33,21 @@ def plan(
     *,
     now: datetime | None = None,
     policy: NoticePolicy = DEFAULT_POLICY,
+    fresh: bool = False,
 ) -> int:
     """Replace the appointment's open notices with what the policy plans now.
 
     Returns how many notices are pending afterwards. ``now`` should be the change's own
-    instant (the request's clock); without it the system clock is read.
+    instant (the request's clock); without it the system clock is read. ``fresh`` says the
+    appointment was created in this transaction, so it has no notices yet: they are not
+    read, and the new rows go in as one executemany (the booking hot path). Only the caller
+    that created the appointment knows this; a re-plan of an existing one never passes it.
     """
     now = now or SystemClock().now()
     planned = notices_for(facts, policy, now=now)
     mine_id = facts.appointment_id
     mine = Notice.appointment_id == mine_id
-    existing = list(session.scalars(select(Notice).where(mine)))
+    existing = [] if fresh else list(session.scalars(select(Notice).where(mine)))
     by_key = {row.key: row for row in existing}
     # A series' one confirmation is keyed by the series and may have been planned already.
     foreign = [p.key for p in planned if p.key.startswith("series:") and p.key not in by_key]
@@ -50,6 +55,8 @@ def plan(
         by_key |= {r.key: r for r in session.scalars(select(Notice).where(Notice.key.in_(foreign)))}
     handled = {(r.kind, r.audience, r.moment_at) for r in existing if r.status in HANDLED}
     context = _context(facts, existing, now)
+    if fresh:
+        return _insert_fresh(session, facts, planned, by_key, context, now)
     for notice in planned:
         row = by_key.get(notice.key)
         if row is None and not _already_sent(notice, handled):
@@ -58,7 +65,11 @@ def plan(
             session.add(row)
             by_key[notice.key] = row
             _fill(row, notice, context, now)
-        elif row is not None and row.status is S.PENDING and row.appointment_id == mine_id:
+        elif (
+            row is not None
+            and row.status is S.PENDING
+            and row.appointment_id == facts.appointment_id
+        ):
             # A series' confirmation stays as its first session planned it (its time, link
             # and invite); the later sessions only find it there.
             _fill(row, notice, context, now)
@@ -100,11 +111,48 @@ def _context(facts: AppointmentFacts, existing: list[Notice], now: datetime) -> 
     return context
 
 
+def _insert_fresh(
+    session: Session,
+    facts: AppointmentFacts,
+    planned: list[PlannedNotice],
+    by_key: dict[str, Notice],
+    context: dict[str, object],
+    now: datetime,
+) -> int:
+    """A new appointment's notices: one Core executemany, no ORM objects (nothing in this
+    transaction reads them back). A series' confirmation already planned by an earlier
+    session (in ``by_key``) stays as that session planned it, as in the general path."""
+    rows: list[dict[str, Any]] = []
+    for notice in planned:
+        if notice.key not in by_key:
+            values = _values(notice, context, now)
+            rows.append({**values, "appointment_id": facts.appointment_id, "key": notice.key})
+    if rows:
+        session.connection().execute(insert(Notice), rows)
+    session.flush()
+    return sum(1 for row in rows if row["status"] is S.PENDING)
+
+
 def _already_sent(
     notice: PlannedNotice, handled: set[tuple[NoticeKind, Audience, datetime]]
 ) -> bool:
     moment = (notice.kind, notice.audience, notice.moment_at)
     return notice.status is PlannedStatus.PENDING and moment in handled
+
+
+def _values(notice: PlannedNotice, context: dict[str, object], now: datetime) -> dict[str, Any]:
+    """Every column a new notice row gets from its plan (the same set for every row, as an
+    executemany needs)."""
+    return {
+        "id": uuid.uuid4(), "kind": notice.kind, "audience": notice.audience,
+        "channel": notice.channel, "recipient": notice.to, "zone": notice.zone,
+        "moment_at": notice.moment_at, "due_at": notice.due_at,
+        "send_before": notice.send_before, "status": NoticeStatus(notice.status.value),
+        "reason": notice.reason.value if notice.reason else None, "attempts": 0,
+        "context": dict(context),
+        "fallbacks": {"channels": [[channel.value, to] for channel, to in notice.fallbacks]},
+        "created_at": now, "updated_at": now,
+    }  # fmt: skip
 
 
 def _fill(row: Notice, notice: PlannedNotice, context: dict[str, object], now: datetime) -> None:

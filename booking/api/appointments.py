@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Response
 
 from booking.api.deps import AnyStaff, AppSettings, Caller, ClinicalStaff, FrontDesk
 from booking.api.throttle import BOOKING_LIMITS, HOLD_LIMITS
@@ -27,7 +27,7 @@ from booking.schemas.appointments import (
 )
 from booking.schemas.fields import CalendarDate, TimeZoneName
 from booking.services import appointments, changes, idempotency, listing, manage_links
-from booking.services.availability import open_slots
+from booking.services.availability import open_slots_json
 from booking.services.context import Actor
 from core.settings import Settings
 
@@ -43,12 +43,14 @@ def availability(
     location_id: uuid.UUID | None = None,
     clinician_id: uuid.UUID | None = None,
     tz: Annotated[TimeZoneName | None, Query(description="render times in this zone")] = None,
-) -> AvailabilityOut:
+) -> Response:
     """Bookable starts. Public for online-bookable types; other types need a staff token."""
-    return open_slots(
+    # The body is written by the service, as AvailabilityOut would serialize (see there).
+    body = open_slots_json(
         ctx, appointment_type_id=appointment_type_id, first_day=start, last_day=end,
         location_id=location_id, clinician_id=clinician_id, tz=tz,
     )  # fmt: skip
+    return Response(body, media_type="application/json")
 
 
 @router.post("/holds", response_model=HoldOut, status_code=201, dependencies=[HOLD_LIMITS])

@@ -8,11 +8,14 @@ annotations evaluated where ``guard`` is in scope.
 """
 
 from collections.abc import AsyncIterator
+from contextlib import AbstractContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import anyio.to_thread
+from anyio import CancelScope, CapacityLimiter
 from fastapi import Depends, Request
-from fastapi.concurrency import contextmanager_in_threadpool
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -37,8 +40,31 @@ async def _session(request: Request) -> AsyncIterator[Session]:
     write = request.method not in READ_METHODS
     async with database.turn(write=write) as queued:
         unit = database.session(write=write, queued=queued)
-        async with contextmanager_in_threadpool(unit) as session:
+        async with _exit_in_threadpool(unit) as session:
             yield session
+
+
+@asynccontextmanager
+async def _exit_in_threadpool(unit: AbstractContextManager[Session]) -> AsyncIterator[Session]:
+    """Like FastAPI's ``contextmanager_in_threadpool``, but entered on the event loop:
+    opening a session does no I/O (the connection is checked out at the first statement),
+    so only the exit, which commits or rolls back, costs a hop to a worker thread."""
+    session = unit.__enter__()
+    # The exit never waits for a free thread (FastAPI's reasoning: the pool it releases
+    # may be what the busy threads are waiting for); any limit works for one call.
+    limiter = CapacityLimiter(1)
+    try:
+        yield session
+    except BaseException as exc:
+        with CancelScope(shield=True):
+            suppressed = await anyio.to_thread.run_sync(
+                unit.__exit__, type(exc), exc, exc.__traceback__, limiter=limiter
+            )
+        if not suppressed:
+            raise
+    else:
+        with CancelScope(shield=True):
+            await anyio.to_thread.run_sync(unit.__exit__, None, None, None, limiter=limiter)
 
 
 # scope="function": commit before the response is sent, so a failed commit is the response.
@@ -131,20 +157,21 @@ class CallerContext(Context):
     staff: SignedInStaff | None
 
 
-def caller_context(
+async def caller_context(
     session: DbSession,
     clock: AppClock,
     settings: AppSettings,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> CallerContext:
+    # A coroutine: an anonymous caller needs no I/O, so only a token's lookup (a query)
+    # costs a worker thread.
     now = clock.now()
     if credentials is None:
         actor = Actor.online()
         return CallerContext(session=session, actor=actor, now=now, staff=None, settings=settings)
     ctx = Context(session=session, actor=Actor.system("auth"), now=now)
-    signed_in = authenticate(
-        ctx, token=credentials.credentials
-    )  # a bad token is 401, not anonymous
+    # A bad token is 401, not anonymous.
+    signed_in = await run_in_threadpool(authenticate, ctx, token=credentials.credentials)
     return CallerContext(
         session=session, actor=signed_in.actor, now=now, staff=signed_in, settings=settings
     )

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
 
 from booking.api.deps import AppSettings, Caller
 from booking.schemas.appointments import BookingIn
@@ -44,7 +45,7 @@ def _hold_limits(request: Request, ctx: Caller, settings: AppSettings) -> Iterat
         yield
 
 
-def _booking_limits(
+async def _booking_limits(
     request: Request,
     body: BookingIn,
     ctx: Caller,
@@ -52,11 +53,13 @@ def _booking_limits(
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> None:
     # ``body`` and the header are the route's own (same names and types: read once).
+    # A coroutine, so staff pass without a hop to a worker thread; the count itself may
+    # reach a shared storage (a network round trip), so it runs in one.
     if ctx.staff is None:
         limits = _throttle(request, settings)
-        limits.attempt(
-            client_key=_client_key(request, limits), contacts=throttle.patient_contacts(body),
-            idempotency_key=idempotency_key,
+        await run_in_threadpool(
+            limits.attempt, client_key=_client_key(request, limits),
+            contacts=throttle.patient_contacts(body), idempotency_key=idempotency_key,
         )  # fmt: skip
 
 

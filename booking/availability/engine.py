@@ -69,8 +69,9 @@ def _first_room(plan: Plan, start: int) -> tuple[bool, UUID | None]:
     """(True, room or None when no room is needed) or (False, None) when every room is taken."""
     if plan.room_span == 0:
         return True, None
+    lo, hi = start - plan.before, start + plan.room_span + plan.after  # as _room_free asks
     for room, busy in plan.rooms:
-        if _room_free(plan, busy, start):
+        if not busy.overlaps(lo, hi):
             return True, room
     return False, None
 

@@ -111,7 +111,7 @@ def create_appointment(
     occupancy.claim(ctx, occupancy.rows_for(kind, spot, appointment_id=appointment.id))
     plan_notices(
         ctx, appointment, kind=kind, location=location, patient=patient, change=Change.BOOKED,
-        manage_token=token, series_starts=series_starts,
+        manage_token=token, series_starts=series_starts, fresh=True,
     )  # fmt: skip
     return Booked(appointment=appointment, manage_token=token)
 

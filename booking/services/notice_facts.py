@@ -63,8 +63,10 @@ def plan_notices(
     by_clinic: bool = False,
     clinician_names: Mapping[uuid.UUID, str] | None = None,
     previous_starts_at: datetime | None = None,
+    fresh: bool = False,
 ) -> int:
-    """Re-plan the appointment's notices in the caller's transaction, as of ``ctx.now``."""
+    """Re-plan the appointment's notices in the caller's transaction, as of ``ctx.now``.
+    ``fresh``: the caller created the appointment in this transaction (no notices yet)."""
     names = reference.current(ctx).clinician_names if clinician_names is None else clinician_names
     facts = facts_of(
         appointment, kind, location, patient, change=change,
@@ -76,4 +78,4 @@ def plan_notices(
         kind.kind.value, kind.notice_policy, monitoring_form_days=kind.monitoring_form_days,
         quiet=quiet_hours(ctx.settings),
     )  # fmt: skip
-    return plan(ctx.session, facts, now=ctx.now, policy=policy)
+    return plan(ctx.session, facts, now=ctx.now, policy=policy, fresh=fresh)

@@ -10,8 +10,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, or_, select
+from sqlalchemy import ColumnElement, Delete, Select, and_, bindparam, delete, exists, or_, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from booking.models import SUPERVISION, AppointmentType, Hold, Occupancy, ResourceKind
@@ -57,9 +59,12 @@ def rows_for(
     supervised = kind.max_starts_per_window is not None
 
     def row(resource: ResourceKind, rid: uuid.UUID, end: datetime, key: str) -> Occupancy:
+        # The id is set here, not by the column default: with every key known the flush
+        # sends one executemany and needs no RETURNING (PostgreSQL: pipelined, one short
+        # statement instead of a long multi-row one built per booking).
         return Occupancy(
-            resource_kind=resource, resource_id=rid, starts_at=start - before, ends_at=end,
-            session_start=start, share_key=key, expires_at=expires_at,
+            id=uuid.uuid4(), resource_kind=resource, resource_id=rid, starts_at=start - before,
+            ends_at=end, session_start=start, share_key=key, expires_at=expires_at,
             appointment_id=appointment_id, hold_id=hold_id,
         )  # fmt: skip
 
@@ -81,22 +86,45 @@ def rows_for(
     return rows
 
 
-def _meets(row: Occupancy) -> ColumnElement[bool]:
-    """Stored rows on the same resource whose range overlaps ``row``'s."""
+# The guards below run on every booking: each statement is built once per number of rows,
+# with parameters (building and hashing a fresh expression cost more than running it).
+def _meets(n: int) -> ColumnElement[bool]:
+    """Stored rows on the same resource as the ``n``-th row whose range overlaps its range."""
     return and_(
-        Occupancy.resource_id == row.resource_id,
-        Occupancy.starts_at < row.ends_at,
-        Occupancy.ends_at > row.starts_at,
+        Occupancy.resource_id == bindparam(f"resource_{n}"),
+        Occupancy.starts_at < bindparam(f"ends_{n}"),
+        Occupancy.ends_at > bindparam(f"starts_{n}"),
     )
+
+
+def _params(rows: list[Occupancy]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for n, row in enumerate(rows):
+        params[f"resource_{n}"], params[f"share_{n}"] = row.resource_id, row.share_key
+        params[f"starts_{n}"], params[f"ends_{n}"] = row.starts_at, row.ends_at
+    return params
+
+
+@lru_cache(maxsize=16)
+def _purge(count: int) -> Delete:
+    meets = exists().where(Occupancy.hold_id == Hold.id, or_(*map(_meets, range(count))))
+    # Expired holds are few (found by the index on expires_at); each is then checked.
+    return delete(Hold).where(Hold.expires_at <= bindparam("now"), meets)
+
+
+@lru_cache(maxsize=16)
+def _clash(count: int) -> Select[uuid.UUID]:
+    clash = or_(*(
+        and_(_meets(n), Occupancy.share_key != bindparam(f"share_{n}")) for n in range(count)
+    ))  # fmt: skip
+    return select(Occupancy.id).where(clash).limit(1)
 
 
 def purge_expired_holds(ctx: Context, rows: list[Occupancy]) -> None:
     """Expired holds stop blocking at once; the first booking that meets one removes it."""
-    meets = exists().where(Occupancy.hold_id == Hold.id, or_(*map(_meets, rows)))
-    # Expired holds are few (found by the index on expires_at); each is then checked. No
-    # session sync: this unit of work never loads a hold it has not already dealt with.
-    purge = delete(Hold).where(Hold.expires_at <= ctx.now, meets)
-    ctx.session.execute(purge.execution_options(synchronize_session=False))
+    # Core on the session's connection: no session sync, as this unit of work never loads
+    # a hold it has not already dealt with.
+    ctx.session.connection().execute(_purge(len(rows)), {**_params(rows), "now": ctx.now})
 
 
 def claim(ctx: Context, rows: list[Occupancy]) -> None:
@@ -124,8 +152,8 @@ def _clashes(ctx: Context, rows: list[Occupancy]) -> bool:
     """SQLite's stand-in for PostgreSQL's exclusion constraint, word for word: the same
     resource, overlapping ranges, a different share key. BEGIN IMMEDIATE makes it atomic
     with the insert, so no write path can skip the guard, whatever it checked before."""
-    clash = or_(*(and_(_meets(row), Occupancy.share_key != row.share_key) for row in rows))
-    return ctx.session.scalars(select(Occupancy.id).where(clash).limit(1)).first() is not None
+    found = ctx.session.connection().execute(_clash(len(rows)), _params(rows)).first()
+    return found is not None
 
 
 def release(ctx: Context, *, appointment_id: uuid.UUID) -> None:

@@ -141,6 +141,19 @@ def _version(session: Session, connection: Connection) -> int | None:
     return version
 
 
+# The version as a column of another query (the sign-in lookup on every staff request).
+VERSION_COLUMN = select(SetupVersion.version).scalar_subquery().label("setup_version")
+
+
+def remember_version(session: Session, version: int | None) -> None:
+    """Keep ``version``, read by a statement of the session's current transaction (as
+    ``VERSION_COLUMN``), as that transaction's version unless it has read one already."""
+    transaction = session.get_transaction()
+    memo = session.info.get(_VERSION)
+    if transaction is not None and (memo is None or memo[0] is not transaction):
+        session.info[_VERSION] = (transaction, version)
+
+
 def merged(ctx: Context, model: type[M], cached: M | None, id_: uuid.UUID) -> M | None:
     """``cached`` as an object of the caller's session, without SQL (or the session's own
     copy when it already has one, which may hold changes of its own)."""

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from booking.models import Role, StaffSession, StaffUser
+from booking.services import reference
 from booking.services.audit import record
 from booking.services.context import Actor, Context
 from booking.services.staff import find_by_email, hash_password, verify_password
@@ -82,13 +83,15 @@ def login(ctx: Context, *, email: str, password: str, ttl: timedelta) -> IssuedT
 
 def authenticate(ctx: Context, *, token: str) -> SignedInStaff:
     # Columns, not entities, on the session's connection: this runs on every staff request.
+    # The setup version rides along, saving the request its own statement for it later
+    # (see reference.remember_version).
     row = (
         ctx.session.connection()
         .execute(
             select(
                 StaffSession.id, StaffSession.revoked_at, StaffSession.expires_at, StaffUser.id,
                 StaffUser.email, StaffUser.name, StaffUser.role, StaffUser.clinician_id,
-                StaffUser.active,
+                StaffUser.active, reference.VERSION_COLUMN,
             )
             .join(StaffUser, StaffUser.id == StaffSession.user_id)
             .where(StaffSession.token_hash == hash_token(token))
@@ -97,7 +100,9 @@ def authenticate(ctx: Context, *, token: str) -> SignedInStaff:
     )  # fmt: skip
     if row is None:
         raise Unauthenticated("unknown or revoked token")
-    session_id, revoked_at, expires_at, user_id, email, name, role, clinician_id, active = row
+    *found, version = row
+    reference.remember_version(ctx.session, version)
+    session_id, revoked_at, expires_at, user_id, email, name, role, clinician_id, active = found
     if revoked_at is not None or not active:
         raise Unauthenticated("unknown or revoked token")
     if expires_at <= ctx.now:

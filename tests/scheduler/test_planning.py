@@ -135,6 +135,39 @@ def test_a_series_gets_one_confirmation_row_in_one_transaction(database: Databas
     assert confirmations[0].context["starts_at"] == first.starts_at.astimezone(NY_ZONE).isoformat()
 
 
+def _columns(notice: Notice) -> dict[str, object]:
+    skip = {"id", "appointment_id", "key"}
+    found = {c.key: getattr(notice, c.key) for c in Notice.__table__.columns if c.key not in skip}
+    found["context"] = {k: v for k, v in notice.context.items() if k != "appointment_id"}
+    return found
+
+
+def test_a_fresh_plan_writes_what_the_general_path_writes(database: Database) -> None:
+    # A new appointment's notices go in as one executemany; the rows are the same.
+    general, fresh = facts(kind="iv_infusion", minutes=120), facts(kind="iv_infusion", minutes=120)
+    with database.session() as session:
+        assert plan(session, general, now=NOW) == 5
+        assert plan(session, fresh, now=NOW, fresh=True) == 5
+    by_general, by_fresh = (
+        rows(database, general.appointment_id),
+        rows(database, fresh.appointment_id),
+    )
+    assert [_columns(n) for n in by_fresh] == [_columns(n) for n in by_general]
+    assert [n.key.replace(str(fresh.appointment_id), "") for n in by_fresh] == [
+        n.key.replace(str(general.appointment_id), "") for n in by_general
+    ]
+
+
+def test_a_fresh_series_session_keeps_the_series_one_confirmation(database: Database) -> None:
+    series = uuid.uuid4()
+    sessions = [facts(series_id=series, starts_in=timedelta(days=d)) for d in (10, 13)]
+    with database.session() as session:
+        for f in sessions:
+            plan(session, f, now=NOW, fresh=True)  # the second finds the first's row
+    confirmations = [n for n in rows(database) if n.kind is K.CONFIRMATION]
+    assert [n.key for n in confirmations] == [f"series:{series}/confirmation/patient/0"]
+
+
 def test_a_pickup_already_sent_is_not_sent_again_after_an_undo(database: Database) -> None:
     start = NOW - timedelta(minutes=100)
     f = facts(kind="iv_infusion", minutes=120, starts_at=start)

@@ -55,10 +55,10 @@ def test_a_booking_reads_the_setup_version_not_the_setup(
         expect_ok(book(client, second, front_desk.headers), 201)
     booking = [s for s in sent if "notices" not in s]
     reads = [s for s in booking if s.startswith("SELECT")]
-    # The caller's token, the setup version, the busy periods, the patient, and SQLite's
-    # own overlap check or PostgreSQL's shared schedule lock (time off cannot slip in
-    # meanwhile); no hours, overrides, clinicians, rooms or types.
-    assert len(reads) == 5, sent
+    # The caller's token (the setup version rides along), the busy periods, the patient,
+    # and SQLite's own overlap check or PostgreSQL's shared schedule lock (time off cannot
+    # slip in meanwhile); no hours, overrides, clinicians, rooms or types.
+    assert len(reads) == 4, sent
     # One flush: the appointment, its occupancy and its audit are written together.
     writes = [s for s in booking if not s.startswith("SELECT")]
     assert writes == [
@@ -69,6 +69,28 @@ def test_a_booking_reads_the_setup_version_not_the_setup(
     ], sent
     # Its notices are planned in the same transaction, written in one statement.
     assert [s for s in sent if s.startswith("INSERT notices")] == ["INSERT notices"], sent
+
+
+def test_the_setup_version_is_read_with_the_token_not_on_its_own(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn, database: Database
+) -> None:
+    patient = make_patient(client, front_desk.headers)
+    expect_ok(book(client, _consult(clinic, patient, "2026-11-30T09:00:00-05:00"),
+                   front_desk.headers), 201)  # fmt: skip
+    sent: list[str] = []
+
+    def note(*args: Any) -> None:
+        sent.append(str(args[2]))
+
+    event.listen(database.engine, "before_cursor_execute", note)
+    try:
+        second = _consult(clinic, patient, "2026-11-30T11:00:00-05:00")
+        expect_ok(book(client, second, front_desk.headers), 201)
+    finally:
+        event.remove(database.engine, "before_cursor_execute", note)
+    versions = [s for s in sent if "setup_version" in s]
+    assert len(versions) == 1, versions
+    assert "staff_sessions" in versions[0]
 
 
 def test_the_booking_audit_is_the_stored_appointment(

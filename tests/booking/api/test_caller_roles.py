@@ -40,7 +40,7 @@ def test_the_public_contexts_are_an_anonymous_patient(
 ) -> None:
     with database.session(write=False) as session:
         public = asyncio.run(public_context(session, clock, settings))
-        caller = caller_context(session, clock, settings, None)
+        caller = asyncio.run(caller_context(session, clock, settings, None))
     for ctx in (public, caller):
         assert ctx.actor.kind is ActorKind.PATIENT
         assert not ctx.actor.acts_for_clinic
