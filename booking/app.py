@@ -28,6 +28,7 @@ from booking.api import (
     rooms,
     series,
     staff,
+    webhooks,
 )
 from booking.dispatching import Dispatcher
 from core.clock import Clock, SystemClock
@@ -51,6 +52,7 @@ PUBLIC_ROUTES = frozenset(
         ("POST", "/api/v1/manage/{token:manage_token}/reschedule"),
         ("POST", "/api/v1/manage/{token:manage_token}/cancel"),
         ("GET", "/api/v1/clinic"),
+        *webhooks.SIGNED_ROUTES,  # public, but only Twilio's signed requests are served
     }
 )
 
@@ -71,6 +73,7 @@ ROUTERS = (
     series.router,
     manage_links.router,
     clinic.router,
+    webhooks.router,
 )
 
 

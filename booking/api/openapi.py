@@ -115,6 +115,7 @@ CODES: dict[str, dict[int, tuple[str, ...]]] = {
     "reissue_manage_link": {409: ("too_late",)},
     "withdraw": {409: ("invalid_transition",)},
     "list_audit": {403: ("forbidden",)},
+    "receive_sms": {403: ("invalid_signature",), 422: ("validation_error",)},
 }
 
 

@@ -10,6 +10,7 @@ from booking.models.appointments import (
     ResourceKind,
 )
 from booking.models.audit import AuditEvent
+from booking.models.inbound import InboundMessage, Sender
 from booking.models.patients import ContactRestriction, Patient
 from booking.models.series import Series, WaitlistEntry, WaitlistStatus
 from booking.models.setup import (
@@ -42,6 +43,7 @@ __all__ = [
     "DateOverride",
     "Hold",
     "IdempotentRequest",
+    "InboundMessage",
     "Location",
     "LocationClosure",
     "Occupancy",
@@ -50,6 +52,7 @@ __all__ = [
     "Role",
     "Room",
     "RoomKind",
+    "Sender",
     "Series",
     "SetupVersion",
     "StaffSession",
