@@ -17,6 +17,7 @@ from booking.api import (
     auth,
     clinic,
     clinicians,
+    inbox,
     locations,
     manage,
     manage_links,
@@ -74,6 +75,7 @@ ROUTERS = (
     manage_links.router,
     clinic.router,
     webhooks.router,
+    inbox.router,
 )
 
 

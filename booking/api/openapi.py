@@ -115,6 +115,8 @@ CODES: dict[str, dict[int, tuple[str, ...]]] = {
     "reissue_manage_link": {409: ("too_late",)},
     "withdraw": {409: ("invalid_transition",)},
     "list_audit": {403: ("forbidden",)},
+    "list_inbox": {403: ("forbidden",)},
+    "mark_handled": {404: ("not_found",)},
     "receive_sms": {403: ("invalid_signature",), 422: ("validation_error",)},
 }
 

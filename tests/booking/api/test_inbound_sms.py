@@ -4,67 +4,33 @@ matched by phone and acted on, crisis words answered with 988 and 911."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from twilio.request_validator import RequestValidator
 
 from booking.dispatching import Dispatcher
-from booking.models import Appointment, InboundMessage, Patient
+from booking.models import InboundMessage, Patient
 from core.clock import FrozenClock
 from core.db import Database
 from core.settings import Settings
 from notifications.channels.base import ChannelKind
 from notifications.channels.twilio_sms import TwilioSms
-from tests.booking.api.conftest import MONDAY_9, Clinic, book, patient_details
+from tests.booking.api.conftest import Clinic, patient_details
+from tests.booking.api.inbound_helpers import (
+    ESCORT,
+    PATH,
+    PUBLIC,
+    appointment,
+    booked,
+    settings,
+    stored,
+    text,
+)
 from tests.conftest import SignedIn
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 
-PUBLIC = "https://clinic.example"
-PATH = "/webhooks/twilio/sms"
-ESCORT = "+16175550199"
-
-
-@pytest.fixture
-def settings(database: Database) -> Settings:
-    return Settings(
-        database_url=database.engine.url.render_as_string(hide_password=False),
-        secret_key="test-secret", session_ttl_hours=24 * 30, public_url=PUBLIC,
-        name="Harbor Clinic", twilio_auth_token=AUTH_TOKEN,
-    )  # fmt: skip
-
-
-def text(
-    client: TestClient, body: str, from_: str, *, sid: str | None = None,
-    token: str = AUTH_TOKEN, url: str = PUBLIC + PATH,
-) -> Any:  # fmt: skip
-    fields = {"MessageSid": sid or f"SM{uuid.uuid4().hex}", "AccountSid": ACCOUNT_SID,
-              "From": from_, "To": "+16175550000", "Body": body}  # fmt: skip
-    signature = RequestValidator(token).compute_signature(url, fields)
-    return client.post(PATH, data=fields, headers={"X-Twilio-Signature": signature})
-
-
-def stored(database: Database) -> list[InboundMessage]:
-    with database.session() as session:
-        rows = session.scalars(select(InboundMessage).order_by(InboundMessage.received_at))
-        return list(rows)
-
-
-def appointment(database: Database, appointment_id: str) -> Appointment:
-    with database.session() as session:
-        found = session.get(Appointment, uuid.UUID(appointment_id))
-        assert found is not None
-        return found
-
-
-def booked(client: TestClient, clinic: Clinic, desk: SignedIn, n: int, **extra: Any) -> Any:
-    body = {"appointment_type_id": clinic.consult["id"], "starts_at": MONDAY_9,
-            "patient": patient_details(n)} | extra  # fmt: skip
-    response = book(client, body, desk.headers)
-    assert response.status_code == 201, response.text
-    return response.json()
+__all__ = ["settings"]  # the signed-webhook settings for every test here
 
 
 def test_unsigned_and_wrongly_signed_requests_are_403_and_change_nothing(
