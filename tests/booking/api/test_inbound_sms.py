@@ -76,6 +76,9 @@ def test_an_escort_confirms_the_ride_of_the_visit_they_escort(
     assert seen.ride_confirmed_at is not None
     assert seen.attendance_confirmed_at is None
     assert stored(database)[0].sender.value == "escort"
+    shown = client.get(f"/api/v1/appointments/{visit['id']}", headers=front_desk.headers).json()
+    assert shown["ride_confirmed_at"] is not None
+    assert shown["attendance_confirmed_at"] is None
 
 
 def test_a_number_two_patients_share_is_never_guessed(
