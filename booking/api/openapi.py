@@ -117,6 +117,7 @@ CODES: dict[str, dict[int, tuple[str, ...]]] = {
     "list_audit": {403: ("forbidden",)},
     "list_inbox": {403: ("forbidden",)},
     "mark_handled": {404: ("not_found",)},
+    "delivery_status": {403: ("invalid_signature",), 422: ("validation_error",)},
     "receive_sms": {403: ("invalid_signature",), 422: ("validation_error",)},
 }
 

@@ -8,13 +8,14 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from booking.api.deps import AppSettings, PublicContext
-from booking.services import inbound
+from booking.services import delivery, inbound
 from core.errors import DomainError
 from notifications.twilio_webhooks import TWIML, form_fields, is_signed, twiml
 
 router = APIRouter(tags=["webhooks"])
 INBOUND_SMS = "/webhooks/twilio/sms"
-SIGNED_ROUTES = frozenset({("POST", INBOUND_SMS)})
+DELIVERY_STATUS = "/webhooks/twilio/status"
+SIGNED_ROUTES = frozenset({("POST", INBOUND_SMS), ("POST", DELIVERY_STATUS)})
 
 
 class BadSignature(DomainError):
@@ -59,3 +60,14 @@ def receive_sms(form: SignedForm, ctx: PublicContext, settings: AppSettings) -> 
         ctx, message=message, clinic_name=settings.name, public_url=settings.public_url
     )
     return Response(twiml(text), media_type=TWIML)
+
+
+@router.post(DELIVERY_STATUS, status_code=204, response_class=Response)
+def delivery_status(form: SignedForm, ctx: PublicContext) -> Response:
+    """Twilio's report on a text we sent (``MessageSid``, ``MessageStatus``, ``ErrorCode``):
+    the notice moves forward only (delivered stays delivered); repeats change nothing."""
+    delivery.report(
+        ctx, message_sid=form.get("MessageSid", ""), status=form.get("MessageStatus", ""),
+        error_code=form.get("ErrorCode") or None,
+    )  # fmt: skip
+    return Response(status_code=204)
