@@ -36,7 +36,8 @@ def text(
     client: TestClient, body: str, from_: str, *, sid: str | None = None,
     token: str = AUTH_TOKEN, url: str = PUBLIC + PATH,
 ) -> Any:  # fmt: skip
-    fields = {"MessageSid": sid or f"SM{uuid.uuid4().hex}", "AccountSid": ACCOUNT_SID,
+    fields = {"MessageSid": f"SM{uuid.uuid4().hex}" if sid is None else sid,
+              "AccountSid": ACCOUNT_SID,
               "From": from_, "To": "+16175550000", "Body": body}  # fmt: skip
     signature = RequestValidator(token).compute_signature(url, fields)
     return client.post(PATH, data=fields, headers={"X-Twilio-Signature": signature})

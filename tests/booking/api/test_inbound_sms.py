@@ -167,3 +167,28 @@ def test_an_opt_out_between_planning_and_sending_stops_the_send(
     assert fake_twilio.to("+16175550010") == []
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(InboundMessage)) == 1
+
+
+def test_an_escorts_stop_ends_escort_texts_and_dont_stop_changes_nothing(
+    client: TestClient, database: Database, clinic: Clinic, front_desk: SignedIn
+) -> None:
+    escort = {"name": "Pat Rivera", "phone": "617-555-0199"}
+    visit = booked(client, clinic, front_desk, 11, escort=escort)["appointment"]
+    assert "<Message>" not in text(client, "don't stop", ESCORT).text
+    with database.session() as session:
+        patient = session.get(Patient, uuid.UUID(visit["patient_id"]))
+        assert patient is not None
+        assert not patient.no_escort_messages
+    text(client, "STOP", ESCORT)
+    with database.session() as session:
+        patient = session.get(Patient, uuid.UUID(visit["patient_id"]))
+        assert patient is not None
+        assert patient.no_escort_messages
+        assert patient.sms_consent_at is not None  # the patient's own texts go on
+    assert [r.action for r in stored(database)] == ["for_staff", "opted_out"]
+
+
+def test_a_signed_request_without_a_message_sid_is_422(client: TestClient) -> None:
+    response = text(client, "C", "+16175550012", sid="")
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
