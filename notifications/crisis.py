@@ -45,7 +45,26 @@ PHRASES: tuple[_Phrase, ...] = (
         "end_life",
         r"end(?:s|ing)?\s+(?:my|it)\s+(?:own\s+)?(?:life|all)"
         r"|end\s+(?:it|things)\s+(?:tonight|today|now|for\s+good)"
-        r"|tak(?:e|ing)\s+my\s+(?:own\s+)?life",
+        r"|tak(?:e|ing)\s+my\s+(?:own\s+)?life"
+        r"|(?:going\s+to|gonna|want\s+to|wanna|plan\s+to|feel\s+like|thinking\s+(?:about|of))"
+        r"\s+(?:just\s+)?end(?:ing)?\s+(?:it|things|everything)(?:\s+all)?"
+        r"|want\s+(?:it\s+all|everything|it)\s+to\s+end",
+    ),
+    _p(
+        "despair",
+        r"feel(?:ing)?\s+like\s+(?:dying|i\s+(?:want\s+to|should)\s+die)"
+        r"|done\s+(?:with\s+life|with\s+living|living)"
+        r"|(?:life|living)\s+(?:is\s+)?(?:not|isnt|aint)\s+worth|not\s+worth\s+living"
+        r"|point\s+(?:in|of|to)\s+(?:living|life|going\s+on|being\s+alive)"
+        r"|cant\s+(?:keep\s+going|carry\s+on)|sleep\s+forever|stop\s+existing"
+        r"|(?:no|lost\s+the|lost\s+my)\s+will\s+to\s+live|thoughts\s+of\s+(?:death|dying)"
+        r"|wish\s+i\s+could\s+(?:just\s+)?disappear|hate\s+(?:my\s+life|being\s+alive|living)"
+        r"|(?:goodbye|bye)\s+(?:everyone|forever)|this\s+is\s+goodbye|final\s+goodbye"
+        r"|wont\s+be\s+(?:around|here)\s+(?:much\s+)?longer|wont\s+be\s+alive"
+        r"|(?:started|start|im|i\s+am|been)\s+cutting\s+again"
+        r"|jump(?:ing)?\s+in\s+front\s+of\s+a\s+(?:train|car|bus|truck)"
+        r"|(?:bought|got)\s+a\s+rope",
+        negatable=False,
     ),
     _p(
         "wish_to_die",

@@ -19,6 +19,8 @@ CASES: dict[Intent, tuple[str, ...]] = {
         "do not text me", "don't text me anymore", "no more texts please",
         "remove me from your list",
         "take me off this list", "opt me out", "I want to opt out", "can you stop messaging me?",
+        "I want to unsubscribe", "unsubscribe from these texts", "remove me",
+        "STOP SENDING ME TEXTS", "Please take me off your texting list",
     ),
     Intent.OPT_IN: ("START", "start", "Start.", "UNSTOP", "unstop!"),
     Intent.HELP: ("HELP", "help", "Help?", " help! ", "INFO"),
@@ -28,6 +30,8 @@ CASES: dict[Intent, tuple[str, ...]] = {
         "cancel my appointment", "can I cancel?", "yes I'll be there but late", "c u soon",
         "the end", "thanks", "thank you", "", "   ", "?", "how do I unsubscribe", "stop by later",
         "Confirm? what time", "C or R?", "yes stop", "I want to reschedule, stop",
+        "Dont unsubscribe me", "do not stop sending", "not stop", "should I stop?", "help me",
+        "remove me from the waitlist?",
     ),
 }  # fmt: skip
 
