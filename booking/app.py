@@ -18,6 +18,7 @@ from booking.api import (
     clinic,
     clinicians,
     feeds,
+    inbox,
     locations,
     manage,
     manage_links,
@@ -29,6 +30,7 @@ from booking.api import (
     rooms,
     series,
     staff,
+    webhooks,
 )
 from booking.dispatching import Dispatcher
 from core.clock import Clock, SystemClock
@@ -54,6 +56,7 @@ PUBLIC_ROUTES = frozenset(
         ("POST", "/api/v1/manage/{token:manage_token}/cancel"),
         ("GET", "/api/v1/clinic"),
         ("GET", "/feeds/{token:feed_token}.ics"),  # the secret URL is the credential
+        *webhooks.SIGNED_ROUTES,  # public, but only Twilio's signed requests are served
     }
 )
 
@@ -76,6 +79,8 @@ ROUTERS = (
     clinic.router,
     feeds.router,
     feeds.feed,
+    webhooks.router,
+    inbox.router,
 )
 
 

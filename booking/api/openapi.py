@@ -118,6 +118,10 @@ CODES: dict[str, dict[int, tuple[str, ...]]] = {
     "calendar_feed": {429: ("too_many_requests",)},
     "create_feed": {403: ("forbidden",), 422: ("unknown_reference",)},
     "rotate_feed": {409: ("feed_revoked",)},
+    "list_inbox": {403: ("forbidden",)},
+    "mark_handled": {404: ("not_found",)},
+    "delivery_status": {403: ("invalid_signature",), 422: ("validation_error",)},
+    "receive_sms": {403: ("invalid_signature",), 422: ("validation_error",)},
 }
 
 

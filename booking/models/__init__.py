@@ -12,6 +12,7 @@ from booking.models.appointments import (
 )
 from booking.models.audit import ActorKind, AuditEvent
 from booking.models.feeds import CalendarFeed, FeedKind
+from booking.models.inbound import InboundMessage, Sender
 from booking.models.patients import ContactRestriction, Patient
 from booking.models.series import Series, WaitlistEntry, WaitlistStatus
 from booking.models.setup import (
@@ -48,6 +49,7 @@ __all__ = [
     "FeedKind",
     "Hold",
     "IdempotentRequest",
+    "InboundMessage",
     "Location",
     "LocationClosure",
     "Occupancy",
@@ -56,6 +58,7 @@ __all__ = [
     "Role",
     "Room",
     "RoomKind",
+    "Sender",
     "Series",
     "SetupVersion",
     "StaffSession",

@@ -83,6 +83,9 @@ class Appointment(IdMixin, Base):
     late_cancel: Mapped[bool] = mapped_column(default=False)
     manage_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     manage_token_expires_at: Mapped[datetime | None]
+    # A reply C / CONFIRM / YES: the patient's attendance, and the ride for a visit with an escort.
+    attendance_confirmed_at: Mapped[datetime | None]
+    ride_confirmed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -120,6 +120,8 @@ class AppointmentOut(PatientAppointmentOut):
     checked_in_at: Instant | None
     completed_at: Instant | None
     cancel_reason: str | None
+    attendance_confirmed_at: Instant | None  # the patient replied C / CONFIRM / YES
+    ride_confirmed_at: Instant | None  # the patient or the escort did, for a visit with a ride
 
 
 class ManageLink(OutSchema):

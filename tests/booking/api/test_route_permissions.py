@@ -16,6 +16,7 @@ from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
 from booking.api.deps import RoleGuard
+from booking.api.webhooks import SIGNED_ROUTES
 from booking.app import PUBLIC_ROUTES
 from booking.models import Role
 from tests.conftest import MakeStaff
@@ -105,3 +106,12 @@ def test_public_routes_answer_without_a_token(client: TestClient) -> None:
     assert client.get("/openapi.json").status_code == 200
     assert client.get("/docs").status_code == 200
     assert client.get("/api/v1/clinic").status_code == 200
+
+
+def test_signed_webhooks_refuse_an_unsigned_call_with_403(client: TestClient) -> None:
+    """Public to Twilio only: without its signature a webhook is refused, token or not."""
+    assert SIGNED_ROUTES <= PUBLIC_ROUTES
+    for method, path in SIGNED_ROUTES:
+        response = client.request(method, path, data={"MessageSid": "SM1", "Body": "STOP"})
+        assert response.status_code == 403, (method, path, response.text)
+        assert response.json()["code"] == "invalid_signature"
