@@ -15,6 +15,9 @@ import re
 
 class Intent(enum.StrEnum):
     CONFIRM = "confirm"
+    # YES opts a number that a STOP opted out back in (carriers and Twilio read it so);
+    # from any other number it confirms, like C.
+    YES = "yes"
     RESCHEDULE = "reschedule"
     OPT_OUT = "opt_out"
     OPT_IN = "opt_in"
@@ -23,7 +26,8 @@ class Intent(enum.StrEnum):
 
 
 KEYWORDS: dict[str, Intent] = {
-    **dict.fromkeys(("c", "confirm", "confirmed", "yes"), Intent.CONFIRM),
+    **dict.fromkeys(("c", "confirm", "confirmed"), Intent.CONFIRM),
+    "yes": Intent.YES,
     **dict.fromkeys(("r", "reschedule"), Intent.RESCHEDULE),
     **dict.fromkeys(
         ("stop", "stopall", "unsubscribe", "end", "quit", "cancel", "revoke", "optout"),

@@ -18,7 +18,7 @@ depends_on: str | Sequence[str] | None = None
 
 # Plain types on purpose: a migration must not change when application code does.
 AWARE = sa.DateTime(timezone=True)
-INTENTS = ("confirm", "reschedule", "opt_out", "opt_in", "help", "staff")
+INTENTS = ("confirm", "yes", "reschedule", "opt_out", "opt_in", "help", "staff")
 SENDERS = ("patient", "escort", "shared", "unknown")
 
 

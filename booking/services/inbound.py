@@ -102,12 +102,14 @@ def _act(
     if intent is Intent.OPT_IN:
         restored = sms_consent.opt_in(ctx, phone=phone)
         return ("opted_in" if restored else "opt_in_for_staff"), None
+    if intent is Intent.YES and sms_consent.opt_in(ctx, phone=phone):
+        return "opted_in", None
     if intent is Intent.HELP:
         return "help_sent", None
     visit = sender.appointment
     if visit is None or sender.kind not in (SenderKind.PATIENT, SenderKind.ESCORT):
         return "for_staff", None
-    if intent is Intent.CONFIRM:
+    if intent in (Intent.CONFIRM, Intent.YES):
         _confirm(ctx, visit, by_escort=sender.kind is SenderKind.ESCORT)
         return "confirmed", None
     if intent is Intent.RESCHEDULE and sender.kind is SenderKind.PATIENT:

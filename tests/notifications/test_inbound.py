@@ -8,8 +8,9 @@ import pytest
 from notifications.inbound import Intent, classify
 
 CASES: dict[Intent, tuple[str, ...]] = {
-    Intent.CONFIRM: ("C", "c", " c ", "C.", "CONFIRM", "Confirm!", "confirmed", "YES", "yes please",
-                     "Yes.", "c c", "confirm, thanks"),
+    Intent.CONFIRM: ("C", "c", " c ", "C.", "CONFIRM", "Confirm!", "confirmed", "c c",
+                     "confirm, thanks"),
+    Intent.YES: ("YES", "yes please", "Yes.", " yes! "),
     Intent.RESCHEDULE: ("R", "r", "R.", "RESCHEDULE", "reschedule please", " Reschedule! "),
     Intent.OPT_OUT: (
         "STOP", "stop", "Stop.", " stop ", "STOP!!!", "stop?", "STOPALL", "stop all", "UNSUBSCRIBE",

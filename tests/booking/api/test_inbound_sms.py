@@ -147,6 +147,21 @@ def test_stop_opts_out_at_once_and_start_opts_back_in(
         assert patient.sms_consent_at is not None
 
 
+def test_yes_opts_a_stopped_number_back_in_and_confirms_nothing(
+    client: TestClient, database: Database, clinic: Clinic, front_desk: SignedIn
+) -> None:
+    visit = booked(client, clinic, front_desk, 9)["appointment"]
+    text(client, "STOP", "+16175550009")
+    text(client, "Yes", "+16175550009")
+    with database.session() as session:
+        patient = session.get(Patient, uuid.UUID(visit["patient_id"]))
+        assert patient is not None
+        assert patient.sms_consent_at is not None
+    assert appointment(database, visit["id"]).attendance_confirmed_at is None
+    text(client, "YES", "+16175550009")  # now consenting: a YES confirms, like C
+    assert appointment(database, visit["id"]).attendance_confirmed_at is not None
+
+
 @pytest.fixture
 def twilio_sms(fake_twilio: FakeTwilio) -> TwilioSms:
     return TwilioSms(
