@@ -12,6 +12,7 @@ negation with anything else in between ("not sure I want to live") does not coun
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 _SELF = r"(?:my\s?self|my\s?slef|my\s?sef|my\s?sefl|my\s?slf|meself|mself|myselve?s?)"
@@ -98,6 +99,7 @@ PHRASES: tuple[_Phrase, ...] = (
     _p(
         "means",
         r"jump(?:ing)?\s+off\s+(?:a|the|this)\s+(?:bridge|building|roof|cliff|ledge)"
+        rf"|use\s+(?:it|them|this|that)\s+on\s+{_SELF}"
         r"|gun\s+to\s+my\s+head|slit(?:ting)?\s+my\s+wrists?|noose|suicide\s+note"
         r"|goodbye\s+note",
     ),
@@ -141,16 +143,17 @@ _NEGATORS = frozenset(
 _FILLERS = frozenset(
     re.findall(
         r"\w+",
-        "i im am be been being have had has ever going to gonna want wanting trying planning "
-        "thinking of about feel feeling felt would will any thoughts thought plans plan intention "
-        "urge urges really at all currently anymore",
+        "i im am be been being have had has ever going to gonna want wanted wanting trying "
+        "planning thinking of about feel feeling felt would will any thoughts thought plans plan "
+        "intention urge urges really at all currently anymore",
     )
 )
 
 
 def normalise(text: str) -> str:
     """Lower case, curly quotes straightened, apostrophes and most punctuation dropped."""
-    plain = text.replace("\u2019", "'").replace("\u2018", "'").lower()
+    plain = unicodedata.normalize("NFKC", text).replace("\u2019", "'").replace("\u2018", "'")
+    plain = plain.lower()
     plain = _OD_D.sub(" overdosed ", plain)  # before apostrophes go: "od'd" is not "odd"
     plain = plain.replace("'", "")
     plain = re.sub(r"[^a-z0-9.\s-]", " ", plain)
@@ -158,16 +161,35 @@ def normalise(text: str) -> str:
     return " ".join(plain.split())
 
 
+# Where a negation's reach ends: "No, I want to die" is a "no" to something else.
+_CLAUSE_END = re.compile(r"[,;:!?\n]|(?<![0-9])\.|\.(?![0-9])")
+# "never wanted to die more": the words after the phrase undo the negation before it.
+_INTENSIFIED = re.compile(r"^\s*(?:more|so\s+much|than)\b")
+
+
 def crisis_terms(text: str) -> list[str]:
     """The names of the crisis phrases ``text`` holds (none: no alert)."""
     plain = _IDIOMS.sub(" ", normalise(text))
-    found: list[str] = []
-    for phrase in PHRASES:
-        for match in phrase.pattern.finditer(plain):
-            if not (phrase.negatable and _negated(plain[: match.start()])):
-                found.append(phrase.name)
-                break
-    return found
+    lowered = _OD_D.sub(" overdosed ", text.replace("\u2019", "'").lower())
+    clauses = [_IDIOMS.sub(" ", normalise(part)) for part in _CLAUSE_END.split(lowered)]
+    return [phrase.name for phrase in PHRASES if _said(phrase, plain, clauses)]
+
+
+def _said(phrase: _Phrase, plain: str, clauses: list[str]) -> bool:
+    """Does the text hold ``phrase`` other than plainly negated within its own clause? A
+    phrase that only matches across clauses counts (eager, as the module says)."""
+    if not phrase.pattern.search(plain):
+        return False
+    if not phrase.negatable:
+        return True
+    matched = False
+    for clause in clauses:
+        for match in phrase.pattern.finditer(clause):
+            matched = True
+            negated = _negated(clause[: match.start()])
+            if not negated or _INTENSIFIED.match(clause[match.end() :]):
+                return True
+    return not matched
 
 
 def is_crisis(text: str) -> bool:

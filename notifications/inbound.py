@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import re
+import unicodedata
 
 
 class Intent(enum.StrEnum):
@@ -62,7 +63,9 @@ _WORDS = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 
 def normalise(text: str) -> str:
     """Lower case, curly quotes straightened, apostrophes dropped, spaces collapsed."""
-    plain = text.replace("\u2019", "'").replace("\u2018", "'").lower()
+    # NFKC: compatibility forms (a full-width "STOP") read as their plain letters.
+    plain = unicodedata.normalize("NFKC", text).replace("\u2019", "'").replace("\u2018", "'")
+    plain = plain.lower()
     plain = plain.replace("'", "")
     return " ".join(plain.split())
 

@@ -8,6 +8,16 @@ from __future__ import annotations
 from notifications.crisis import is_crisis
 
 POSITIVES = (
+    # Replies to "reply C to confirm": a "no" first is not a negation of what follows.
+    "No, I want to die",
+    "\uff53\uff55\uff49\uff43\uff49\uff44\uff41\uff4c",
+    "No! I want to die",
+    "No. I will kill myself tonight",
+    "not anymore, I want to die",
+    "no. I want to kill myself",
+    "Never wanted to die more",
+    "I have a gun and I am going to use it on myself",
+    "STOP\nI want to die",
     "I want to kill myself",
     "i want to kill my self",
     "thinking about killing myself tonight",
@@ -141,6 +151,12 @@ POSITIVES = (
 )
 
 NEGATIVES = (
+    "No, I'm not suicidal",
+    "I would never hurt myself, dont worry",
+    "Not suicidal. Just tired.",
+    "no, never wanted to kill myself",
+    "I am not going to kill myself, I promise",
+    "this traffic is killing me, see you at 9",
     "C",
     "Confirm",
     "yes see you then",

@@ -16,6 +16,7 @@ CASES: dict[Intent, tuple[str, ...]] = {
         "STOP", "stop", "Stop.", " stop ", "STOP!!!", "stop?", "STOPALL", "stop all", "UNSUBSCRIBE",
         "unsubscribe.", "END", "end", "QUIT", "quit!", "CANCEL", "cancel", "REVOKE", "OPTOUT",
         "opt out", "opt-out", "stop please", "STOP STOP", "please stop texting me",
+        "\uff33\uff34\uff2f\uff30",
         "Stop texting me", "stop sending me messages", "unsubscribe me", "Please unsubscribe",
         "do not text me", "don't text me anymore", "no more texts please",
         "remove me from your list",
