@@ -60,7 +60,7 @@ class Notice(IdMixin, Base):
     lease_until: Mapped[datetime | None]
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     last_error: Mapped[str | None] = mapped_column(String(64))  # the provider's code
-    provider_id: Mapped[str | None] = mapped_column(String(128))
+    provider_id: Mapped[str | None] = mapped_column(String(128), index=True)
     subject: Mapped[str | None] = mapped_column(String(255))  # what was sent
     text: Mapped[str | None] = mapped_column(Text)
     context: Mapped[dict[str, Any]]  # what the templates may say, plain data

@@ -30,6 +30,10 @@ def upgrade() -> None:
     with op.batch_alter_table("appointments") as batch:
         batch.add_column(sa.Column("attendance_confirmed_at", AWARE, nullable=True))
         batch.add_column(sa.Column("ride_confirmed_at", AWARE, nullable=True))
+    # Every text from an escort's number, and every STOP, looks for the visits it escorts;
+    # every delivery report finds its notice by Twilio's message id.
+    op.create_index("ix_appointments_escort_phone", "appointments", ["escort_phone"])
+    op.create_index("ix_notices_provider_id", "notices", ["provider_id"])
     op.create_table(
         "inbound_messages",
         sa.Column("message_sid", sa.String(length=64), nullable=False),
@@ -70,6 +74,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("inbound_messages")
+    op.drop_index("ix_notices_provider_id", table_name="notices")
+    op.drop_index("ix_appointments_escort_phone", table_name="appointments")
     with op.batch_alter_table("appointments") as batch:
         batch.drop_column("ride_confirmed_at")
         batch.drop_column("attendance_confirmed_at")

@@ -120,8 +120,12 @@ CODES: dict[str, dict[int, tuple[str, ...]]] = {
     "rotate_feed": {409: ("feed_revoked",)},
     "list_inbox": {403: ("forbidden",)},
     "mark_handled": {404: ("not_found",)},
-    "delivery_status": {403: ("invalid_signature",), 422: ("validation_error",)},
-    "receive_sms": {403: ("invalid_signature",), 422: ("validation_error",)},
+    "delivery_status": {
+        403: ("invalid_signature",),
+        413: ("too_large",),
+        422: ("validation_error",),
+    },
+    "receive_sms": {403: ("invalid_signature",), 413: ("too_large",), 422: ("validation_error",)},
 }
 
 

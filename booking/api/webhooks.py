@@ -15,6 +15,7 @@ from notifications.twilio_webhooks import TWIML, form_fields, is_signed, twiml
 router = APIRouter(tags=["webhooks"])
 INBOUND_SMS = "/webhooks/twilio/sms"
 DELIVERY_STATUS = "/webhooks/twilio/status"
+MAX_BODY = 64 * 1024  # bytes read before the signature is checked
 SIGNED_ROUTES = frozenset({("POST", INBOUND_SMS), ("POST", DELIVERY_STATUS)})
 
 
@@ -23,10 +24,26 @@ class BadSignature(DomainError):
         super().__init__("invalid_signature", "the request is not signed by Twilio", 403)
 
 
+class TooLarge(DomainError):
+    def __init__(self) -> None:
+        super().__init__("too_large", f"a webhook body is at most {MAX_BODY} bytes", 413)
+
+
+async def _bounded_body(request: Request) -> bytes:
+    """The body, refused past ``MAX_BODY`` without reading the rest: Twilio's fields are far
+    smaller, and nothing unsigned should cost memory."""
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise TooLarge()
+    return body
+
+
 async def signed_form(request: Request, settings: AppSettings) -> dict[str, str]:
     """The form fields of a request Twilio signed, checked against the public URL before
     any database work (so a forged request costs nothing and changes nothing)."""
-    fields = form_fields(await request.body())
+    fields = form_fields(await _bounded_body(request))
     url = settings.public_url.rstrip("/") + request.url.path
     if request.url.query:
         url += f"?{request.url.query}"

@@ -73,7 +73,7 @@ class Appointment(IdMixin, Base):
     )
     sequence: Mapped[int] = mapped_column(default=0)  # grows on every change (iCalendar)
     escort_name: Mapped[str | None] = mapped_column(String(200))
-    escort_phone: Mapped[str | None] = mapped_column(String(20))
+    escort_phone: Mapped[str | None] = mapped_column(String(20), index=True)
     gate_override_reason: Mapped[str | None] = mapped_column(String(500))
     booked_by: Mapped[BookedBy] = mapped_column(EnumText(BookedBy, 16))
     checked_in_at: Mapped[datetime | None]

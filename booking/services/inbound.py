@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy import text as sql
 
 from booking.models import Appointment, AppointmentStatus, InboundMessage, Location, Patient
 from booking.models import Sender as SenderKind
@@ -46,6 +47,11 @@ def receive(ctx: Context, *, message: Incoming, clinic_name: str, public_url: st
     """Store, act on and answer ``message``; the text to answer with (None: no answer)."""
     if not message.sid or not message.from_number:
         raise Invalid("validation_error", "MessageSid and From are required", errors=[])
+    if ctx.session.get_bind().dialect.name == "postgresql":
+        # Twilio's retries of one text take turns, so each finds the first one's row (SQLite
+        # already serializes writes); otherwise both would insert and one fail.
+        lock = sql("SELECT pg_advisory_xact_lock(hashtextextended(:sid, 0))")
+        ctx.session.execute(lock, {"sid": f"inbound:{message.sid}"})
     earlier = ctx.session.scalar(
         select(InboundMessage).where(InboundMessage.message_sid == message.sid)
     )

@@ -5,16 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from booking.models import InboundMessage
 from booking.schemas.inbox import InboxState
 from booking.services.audit import update_audited
 from booking.services.context import Context
+from booking.services.manage_links import hidden_in
 
-# Urgent before the rest, unread before handled, newest first within each.
+# Urgent and unhandled first (a handled crisis must not push new texts off the page), then
+# unread before handled, newest first within each.
 _ORDER = (
-    InboundMessage.urgent.desc(),
+    and_(InboundMessage.urgent, InboundMessage.handled_at.is_(None)).desc(),
     InboundMessage.handled_at.is_not(None),
     InboundMessage.received_at.desc(),
     InboundMessage.id,
@@ -27,6 +29,7 @@ _FIELDS = (
 
 def shown(message: InboundMessage) -> dict[str, Any]:
     answer = {name: getattr(message, name) for name in _FIELDS}
+    answer["answer"] = hidden_in(message.answer)
     answer["state"] = InboxState.HANDLED if message.handled_at else InboxState.UNREAD
     return answer
 

@@ -6,6 +6,7 @@ issued it."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime, timedelta
 
@@ -19,6 +20,15 @@ from core.tokens import hash_token, new_token
 
 # Aftercare and the visit's details stay readable for a week after it ends.
 GRACE = timedelta(days=7)
+
+
+_IN_TEXT = re.compile(r"(/manage/)[^/?#\s]+")
+
+
+def hidden_in(text: str | None) -> str | None:
+    """``text`` as staff see it: a link that lets anyone act as the patient is not shown
+    (staff re-issue one when a patient needs it)."""
+    return _IN_TEXT.sub(r"\1[hidden]", text) if text else text
 
 
 def expires_at(ends_at: datetime) -> datetime:

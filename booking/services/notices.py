@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from booking.models import Appointment, Patient
 from booking.services.context import Context
+from booking.services.manage_links import hidden_in
 from scheduler.models import Notice, NoticeStatus
 from scheduler.rules import Audience, NoticeKind
 
@@ -29,6 +30,7 @@ def _shown(notice: Notice) -> dict[str, Any]:
     """What staff see of a row, its times in the recipient's zone with its offset."""
     zone = ZoneInfo(notice.zone)
     shown = {name: getattr(notice, name) for name in _SHOWN}
+    shown["text"] = hidden_in(notice.text)
     shown["due_at"] = notice.due_at.astimezone(zone)
     shown["sent_at"] = notice.sent_at.astimezone(zone) if notice.sent_at else None
     return shown

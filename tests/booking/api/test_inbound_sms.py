@@ -3,7 +3,9 @@ matched by phone and acted on, crisis words answered with 988 and 911."""
 
 from __future__ import annotations
 
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,6 +13,8 @@ from sqlalchemy import func, select
 
 from booking.dispatching import Dispatcher
 from booking.models import InboundMessage, Patient
+from booking.services import inbound
+from booking.services.context import Actor, Context
 from core.clock import FrozenClock
 from core.db import Database
 from core.settings import Settings
@@ -129,6 +133,9 @@ def test_r_answers_with_the_link_already_sent_and_it_still_works(
     assert client.get(f"/api/v1/manage/{made['manage_token']}").status_code == 200
     row = stored(database)[0]
     assert (row.action, row.handled_at) == ("link_sent", None)  # the front desk sees it
+    (shown,) = client.get("/api/v1/inbox", headers=front_desk.headers).json()
+    assert made["manage_token"] not in str(shown)  # staff never see the patient's credential
+    assert "/manage/[hidden]" in shown["answer"]
 
 
 def test_stop_opts_out_at_once_and_start_opts_back_in(
@@ -203,7 +210,40 @@ def test_an_escorts_stop_ends_escort_texts_and_dont_stop_changes_nothing(
     assert [r.action for r in stored(database)] == ["for_staff", "opted_out"]
 
 
+def test_an_oversized_body_is_refused_unread_and_changes_nothing(
+    client: TestClient, database: Database
+) -> None:
+    huge = {"MessageSid": "SM2", "From": "+16175550001", "Body": "x" * 70_000}
+    response = client.post(PATH, data=huge)
+    assert response.status_code == 413
+    assert response.json()["code"] == "too_large"
+    assert stored(database) == []
+
+
 def test_a_signed_request_without_a_message_sid_is_422(client: TestClient) -> None:
     response = text(client, "C", "+16175550012", sid="")
     assert response.status_code == 422
     assert response.json()["code"] == "validation_error"
+
+
+def test_concurrent_retries_of_one_text_store_it_once_and_answer_alike(
+    client: TestClient, database: Database, clinic: Clinic, front_desk: SignedIn,
+    clock: FrozenClock,
+) -> None:  # fmt: skip
+    # Twilio retries a slow webhook: the copies race, and none may fail on the unique sid.
+    booked(client, clinic, front_desk, 30)
+    message = inbound.Incoming(sid="SMrace", from_number="+16175550030", body="C")
+    barrier = threading.Barrier(6)
+
+    def deliver() -> str | None:
+        barrier.wait()
+        with database.session() as session:
+            ctx = Context(session=session, actor=Actor.online(), now=clock.now())
+            return inbound.receive(
+                ctx, message=message, clinic_name="Harbor Clinic", public_url=PUBLIC
+            )
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda _: deliver(), range(6)))
+    assert len(set(answers)) == 1
+    assert [row.message_sid for row in stored(database)] == ["SMrace"]

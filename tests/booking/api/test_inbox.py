@@ -35,6 +35,19 @@ def test_urgent_first_then_unread_then_handled(
     assert len(unread) == 2
 
 
+def test_a_handled_crisis_falls_below_new_unread_texts(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn
+) -> None:
+    booked(client, clinic, front_desk, 21)
+    text(client, "i feel suicidal", "+16175550021")
+    (crisis,) = client.get(INBOX, headers=front_desk.headers).json()
+    handled = client.post(f"{INBOX}/{crisis['id']}/handled", headers=front_desk.headers)
+    assert handled.status_code == 200, handled.text
+    text(client, "can I bring my dog", "+16175550021")
+    rows = client.get(INBOX, headers=front_desk.headers).json()
+    assert [(r["urgent"], r["state"]) for r in rows] == [(False, "unread"), (True, "handled")]
+
+
 def test_marking_handled_records_who_and_is_audited_once(
     client: TestClient, clinic: Clinic, front_desk: SignedIn, admin: SignedIn
 ) -> None:

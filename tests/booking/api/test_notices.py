@@ -73,7 +73,7 @@ def test_a_booked_consult_is_confirmed_by_the_console_channel_and_staff_read_it(
     assert " EST" in confirmation["text"]  # the zone's name, not "UTC-05:00"
     assert "UTC-" not in confirmation["text"]
     assert confirmation["subject"]
-    assert "/manage/" in confirmation["text"]
+    assert "/manage/[hidden]" in confirmation["text"]  # the link, not its secret token
     mine = client.get(f"/api/v1/patients/{patient_id}/notices", headers=front_desk.headers)
     assert [n["id"] for n in expect_ok(mine, 200)] == [n["id"] for n in seen]
     assert client.get(f"/api/v1/appointments/{appointment_id}/notices").status_code == 401
