@@ -147,3 +147,4 @@ class StrandReason(enum.StrEnum):
     CLINICIAN_INACTIVE = "clinician_inactive"
     LOCATION_INACTIVE = "location_inactive"
     ROOM_INACTIVE = "room_inactive"
+    CLINICIAN_UNQUALIFIED = "clinician_unqualified"  # no longer offers the visit's type

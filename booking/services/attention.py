@@ -23,6 +23,7 @@ from sqlalchemy import func, select, text
 from booking import availability as av
 from booking.availability import StrandReason
 from booking.models import Appointment, AppointmentStatus, Clinician, Location, Patient, Room
+from booking.models.setup import clinician_appointment_types
 from booking.services.context import Context
 from booking.services.slots import load_roster
 from core.errors import Conflict
@@ -73,12 +74,16 @@ class _Row:
     retired: StrandReason | None  # its clinician, location or chair is no longer active
 
 
-def _retired(clinician: bool, location: bool, room: bool | None) -> StrandReason | None:
+def _retired(
+    clinician: bool, location: bool, room: bool | None, qualified: bool
+) -> StrandReason | None:
     if not location:
         return StrandReason.LOCATION_INACTIVE
     if not clinician:
         return StrandReason.CLINICIAN_INACTIVE
-    return StrandReason.ROOM_INACTIVE if room is False else None
+    if room is False:
+        return StrandReason.ROOM_INACTIVE
+    return None if qualified else StrandReason.CLINICIAN_UNQUALIFIED
 
 
 def _candidates(ctx: Context, scope: Scope) -> list[_Row]:
@@ -89,7 +94,14 @@ def _candidates(ctx: Context, scope: Scope) -> list[_Row]:
     a, p = Appointment, Patient
     columns = (a.id, a.starts_at, a.ends_at, a.clinician_id, a.location_id, a.status)
     initials = (func.substr(p.given_name, 1, 1), func.substr(p.family_name, 1, 1))
-    in_use = (Clinician.active, Location.active, Room.active)
+    link = clinician_appointment_types.c
+    qualified = (
+        select(link.clinician_id)
+        .where(link.clinician_id == a.clinician_id)
+        .where(link.appointment_type_id == a.appointment_type_id)
+        .exists()
+    )
+    in_use = (Clinician.active, Location.active, Room.active, qualified)
     query = (
         select(*columns, *initials, *in_use)
         .join(p, p.id == a.patient_id)
@@ -106,9 +118,10 @@ def _candidates(ctx: Context, scope: Scope) -> list[_Row]:
         query = query.where(a.location_id == scope.location_id)
     return [
         _Row(id_, start, end, clinician, location, status, f"{given}{family}".upper(),
-             _retired(clinician_active, location_active, room_active))
+             _retired(clinician_active, location_active, room_active, qualified))
         for (id_, start, end, clinician, location, status, given, family,
-             clinician_active, location_active, room_active) in ctx.session.execute(query)
+             clinician_active, location_active, room_active, qualified)
+        in ctx.session.execute(query)
     ]  # fmt: skip
 
 

@@ -27,9 +27,10 @@ from booking.services.audit import changed, record, record_create, snapshot, upd
 from booking.services.context import Context
 from core.errors import Conflict, Invalid, NotFound
 
-# Retiring a clinician, location or chair, or moving a location to another zone (its hours
-# are local), can strand booked appointments: named in a 409 unless confirmed.
-_STRANDING = frozenset({"active", "timezone"})
+# Retiring a clinician, location or chair, moving a location to another zone (its hours are
+# local), or taking a type from a clinician can strand booked appointments: named in a 409
+# unless confirmed.
+_STRANDING = frozenset({"active", "timezone", "appointment_type_ids"})
 
 
 def _watch(
@@ -139,9 +140,9 @@ def update_clinician(
     clinician = load_clinician(ctx, clinician_id)
     before = _clinician_snapshot(clinician)
     changes = data.model_dump(exclude_unset=True)
-    if (type_ids := changes.pop("appointment_type_ids", None)) is not None:
-        clinician.appointment_types = _appointment_types(ctx, type_ids)
     with _watch(ctx, Scope(clinician_id=clinician_id), changes, confirmed=confirmed):
+        if (type_ids := changes.pop("appointment_type_ids", None)) is not None:
+            clinician.appointment_types = _appointment_types(ctx, type_ids)
         for key, value in changes.items():
             setattr(clinician, key, value)
         ctx.session.flush()

@@ -85,3 +85,20 @@ def test_renaming_strands_nothing_and_needs_no_confirmation(
     for url in _targets(clinic, appointment).values():
         renamed = expect_ok(_patch(client, admin, url, {"name": "Renamed"}))
         assert renamed["name"] == "Renamed"
+
+
+def test_taking_a_type_from_a_clinician_names_their_bookings_of_it(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn, admin: SignedIn
+) -> None:
+    appointment = _book(client, clinic, front_desk)
+    url = f"{API}/clinicians/{appointment['clinician_id']}"
+    only_iv = {"appointment_type_ids": [clinic.infusion["id"]]}
+    body = expect_problem(_patch(client, admin, url, only_iv), 409, "affects_appointments")
+    assert [(a["appointment_id"], a["reason"]) for a in body["appointments"]] == [
+        (appointment["id"], "clinician_unqualified")
+    ]
+    kept = expect_ok(client.get(url, headers=admin.headers))["appointment_type_ids"]
+    assert sorted(kept) == sorted([clinic.consult["id"], clinic.infusion["id"]])
+    expect_ok(_patch(client, admin, url, only_iv, **CONFIRM))
+    (listed,) = expect_ok(client.get(NEEDS_ATTENTION, headers=front_desk.headers))
+    assert listed["reason"] == "clinician_unqualified"
