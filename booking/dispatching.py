@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from booking import notice_rules
+from booking import message_notices, notice_rules
 from booking.models import Appointment, AppointmentStatus, ContactRestriction, Patient
 from booking.notice_invites import InviteSender, invite_for
 from booking.services.audit import update_audited
@@ -45,6 +45,7 @@ from scheduler.outbox import Due
 from scheduler.rules import (
     BEFORE_VISIT,
     DEFAULT_POLICY,
+    MESSAGE_NOTICES,
     TIME_CRITICAL,
     Audience,
     NoticeKind,
@@ -160,6 +161,10 @@ class MessageRenderer:
         self, kind: NoticeKind, audience: Audience, channel: ChannelKind,
         context: Mapping[str, Any],
     ) -> Rendered:  # fmt: skip
+        if kind in MESSAGE_NOTICES:
+            return message_notices.render(
+                kind, clinic_name=self.clinic_name, public_url=self.public_url, context=context
+            )
         template = TEMPLATES.get(kind)
         if template is None or audience is Audience.STAFF:
             raise ValueError(f"{kind.value} is not a message")
@@ -210,6 +215,8 @@ def _statuses(kind: NoticeKind) -> frozenset[str]:
 def recheck(session: Session, notice: Due) -> Check:
     """Refuse a notice the appointment outgrew (moved, cancelled: its sequence differs) or
     that consent, the confidential request or an opt-out no longer allow."""
+    if notice.appointment_id is None:  # caused by a text: an alert or a staff reply
+        return message_notices.recheck(session, notice)
     appointment = session.get(Appointment, notice.appointment_id)
     if appointment is None:
         return Check(ok=False, reason="appointment_gone")

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = True
     email_from: str = "Appointments <appointments@clinic.invalid>"
+    # A text with crisis words emails this address at once (through the outbox); unset: the
+    # staff inbox alone shows it, urgent, at the top.
+    oncall_email: str | None = None
 
     run_scheduler: bool = True  # `clinic serve` dispatches in-process (off: --no-scheduler)
     dispatch_interval_seconds: int = Field(default=30, ge=1)

@@ -1,8 +1,10 @@
 """The outbox: one row per notice, written in the booking change's own transaction.
 
 ``appointment_id`` is a plain UUID: booking owns appointments, and the scheduler reads
-nothing of theirs. A row's ``key`` is its idempotency key (appointment, kind, audience,
-sequence); a staff task (the REMS form) is a row with no channel that is never sent.
+nothing of theirs. It is None for a notice a text message caused (a crisis alert to the
+on-call address, a staff reply): those carry what they are about in ``context``.
+A row's ``key`` is its idempotency key (appointment, kind, audience, sequence); a staff
+task (the REMS form) is a row with no channel that is never sent.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ class Notice(IdMixin, Base):
     __tablename__ = "notices"
     __table_args__ = (Index("ix_notices_status_due_at", "status", "due_at"),)
 
-    appointment_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    appointment_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[NoticeKind] = mapped_column(_str_enum(NoticeKind, "notice_kind"))
     audience: Mapped[Audience] = mapped_column(_str_enum(Audience, "notice_audience"))

@@ -36,7 +36,7 @@ class Due:
     """A claimed notice as plain data: what the re-check, the renderer and a channel see."""
 
     id: uuid.UUID
-    appointment_id: uuid.UUID
+    appointment_id: uuid.UUID | None  # None: a crisis alert or a staff reply
     key: str
     kind: NoticeKind
     audience: Audience

@@ -84,6 +84,8 @@ def sms_moment(
     """When a notice of this kind may go by SMS: the rule planning and dispatch share."""
     if kind in TIME_CRITICAL and hours.exempt_time_critical:
         return max(due, now)
+    if kind is NoticeKind.STAFF_REPLY:  # a person chose to send it now, overriding if need be
+        return max(due, now)
     prefer = Shift.EARLIER if kind in BEFORE_VISIT else Shift.LATER
     return place(
         due, zone=ZoneInfo(zone), hours=hours, prefer=prefer, not_before=now,

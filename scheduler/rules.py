@@ -29,6 +29,9 @@ class NoticeKind(enum.StrEnum):
     CHECK_IN = "check_in"  # the patient, the next day
     REMS_FORM = "rems_form"  # a staff task, not a message
     CANCELLATION = "cancellation"
+    # Not about an appointment (``Notice.appointment_id`` is None): what a text to us caused.
+    CRISIS_ALERT = "crisis_alert"  # staff, by email to the on-call address: open the inbox
+    STAFF_REPLY = "staff_reply"  # the patient: a staff member's free-text reply by SMS
 
 
 class Audience(enum.StrEnum):
@@ -46,6 +49,7 @@ class Anchor(enum.StrEnum):
     DISCHARGE = "discharge"  # offset after the real discharge
 
 
+MESSAGE_NOTICES = frozenset({NoticeKind.CRISIS_ALERT, NoticeKind.STAFF_REPLY})
 # Sent ahead of the visit: never after it started; quiet hours move them earlier.
 BEFORE_VISIT = frozenset(
     {

@@ -120,6 +120,17 @@ CODES: dict[str, dict[int, tuple[str, ...]]] = {
     "rotate_feed": {409: ("feed_revoked",)},
     "list_inbox": {403: ("forbidden",)},
     "mark_handled": {404: ("not_found",)},
+    "reply_to_message": {
+        404: ("not_found",),
+        409: ("reply_needs_patient", "no_sms_consent", "quiet_hours"),
+        422: ("forbidden_words", "validation_error"),
+    },
+    "message_patient": {
+        404: ("not_found",),
+        409: ("no_sms_consent", "quiet_hours"),
+        422: ("forbidden_words", "validation_error"),
+    },
+    "patient_conversation": {404: ("not_found",)},
     "delivery_status": {
         403: ("invalid_signature",),
         413: ("too_large",),

@@ -74,8 +74,9 @@ def receive_sms(form: SignedForm, ctx: PublicContext, settings: AppSettings) -> 
         from_number=form.get("From", ""), body=form.get("Body", ""),
     )  # fmt: skip
     text = inbound.receive(
-        ctx, message=message, clinic_name=settings.name, public_url=settings.public_url
-    )
+        ctx, message=message, clinic_name=settings.name, public_url=settings.public_url,
+        oncall_email=settings.oncall_email,
+    )  # fmt: skip
     return Response(twiml(text), media_type=TWIML)
 
 

@@ -12,7 +12,7 @@ from booking.models.appointments import (
 )
 from booking.models.audit import ActorKind, AuditEvent
 from booking.models.feeds import CalendarFeed, FeedKind
-from booking.models.inbound import InboundMessage, Sender
+from booking.models.inbound import InboundMessage, Sender, StaffReply
 from booking.models.patients import ContactRestriction, Patient
 from booking.models.series import Series, WaitlistEntry, WaitlistStatus
 from booking.models.setup import (
@@ -61,6 +61,7 @@ __all__ = [
     "Sender",
     "Series",
     "SetupVersion",
+    "StaffReply",
     "StaffSession",
     "StaffUser",
     "TimeOff",

@@ -39,3 +39,18 @@ class InboundMessage(IdMixin, Base):
     answer: Mapped[str | None] = mapped_column(Text)  # what we texted back, replayed as is
     handled_at: Mapped[datetime | None]
     handled_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_users.id"))
+
+
+class StaffReply(IdMixin, Base):
+    """A staff member's free-text SMS to a patient: the other half of the conversation.
+    Sent through the outbox as the notice keyed ``reply/{id}`` (its status is the send's)."""
+
+    __tablename__ = "staff_replies"
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
+    inbound_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("inbound_messages.id"))
+    to_number: Mapped[str] = mapped_column(String(32))
+    body: Mapped[str] = mapped_column(Text)
+    sent_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_users.id"))
+    created_at: Mapped[datetime]
+    quiet_hours_reason: Mapped[str | None] = mapped_column(String(500))  # sent inside them

@@ -5,8 +5,10 @@ from __future__ import annotations
 import enum
 import uuid
 
+from pydantic import Field, field_validator
+
 from booking.models import Sender
-from booking.schemas.fields import Instant, OutSchema
+from booking.schemas.fields import Instant, OutSchema, Schema
 from notifications.inbound import Intent
 
 
@@ -30,3 +32,38 @@ class InboxMessageOut(OutSchema):
     state: InboxState
     handled_at: Instant | None
     handled_by: uuid.UUID | None
+
+
+class ReplyIn(Schema):
+    """A staff member's text to the patient, sent by SMS as written."""
+
+    text: str = Field(min_length=1, max_length=1000)
+    # Needed to send inside the patient's quiet hours; kept in the audit trail.
+    quiet_hours_reason: str | None = Field(default=None, max_length=500)
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("write something to send")
+        return value.strip()
+
+
+class Direction(enum.StrEnum):
+    IN = "in"  # the patient (or their number) texted us
+    OUT = "out"  # a staff reply
+
+
+class ConversationEntryOut(OutSchema):
+    id: uuid.UUID
+    direction: Direction
+    at: Instant
+    body: str
+    number: str  # who sent it (in), or where it went (out)
+    patient_id: uuid.UUID | None
+    in_reply_to: uuid.UUID | None  # the inbound text a reply answers
+    sent_by: uuid.UUID | None
+    # in: unread or handled; out: the send's state (pending, sent, delivered, failed, skipped)
+    status: str
+    quiet_hours_reason: str | None
+    urgent: bool

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy import text as sql
 
+from booking import message_notices
 from booking.models import Appointment, AppointmentStatus, InboundMessage, Location, Patient
 from booking.models import Sender as SenderKind
 from booking.services import inbound_answers as answers
@@ -43,8 +44,12 @@ class Incoming:
     body: str
 
 
-def receive(ctx: Context, *, message: Incoming, clinic_name: str, public_url: str) -> str | None:
-    """Store, act on and answer ``message``; the text to answer with (None: no answer)."""
+def receive(
+    ctx: Context, *, message: Incoming, clinic_name: str, public_url: str,
+    oncall_email: str | None = None,
+) -> str | None:  # fmt: skip
+    """Store, act on and answer ``message``; the text to answer with (None: no answer). An
+    urgent one also queues the on-call email, in this same transaction."""
     if not message.sid or not message.from_number:
         raise Invalid("validation_error", "MessageSid and From are required", errors=[])
     if ctx.session.get_bind().dialect.name == "postgresql":
@@ -62,17 +67,21 @@ def receive(ctx: Context, *, message: Incoming, clinic_name: str, public_url: st
     action, answer = _act(ctx, intent, sender, message.from_number, public_url)
     name = answers.Clinic(clinic_name, _clinic_phone(ctx, sender))
     text = answers.crisis(name) if urgent else answers.for_action(action, name, answer)
-    ctx.session.add(
-        InboundMessage(
-            message_sid=message.sid, from_number=message.from_number, body=message.body,
-            received_at=ctx.now, intent=intent, urgent=urgent, sender=sender.kind,
-            patient_id=sender.patient.id if sender.patient else None,
-            appointment_id=sender.appointment.id if sender.appointment else None,
-            action=action, answer=text,
-            handled_at=ctx.now if action in AUTO_HANDLED and not urgent else None,
-        )
+    row = InboundMessage(
+        message_sid=message.sid, from_number=message.from_number, body=message.body,
+        received_at=ctx.now, intent=intent, urgent=urgent, sender=sender.kind,
+        patient_id=sender.patient.id if sender.patient else None,
+        appointment_id=sender.appointment.id if sender.appointment else None,
+        action=action, answer=text,
+        handled_at=ctx.now if action in AUTO_HANDLED and not urgent else None,
     )  # fmt: skip
+    ctx.session.add(row)
     ctx.session.flush()
+    if urgent:
+        message_notices.queue_crisis_alert(
+            ctx.session, inbound_id=row.id, patient_id=row.patient_id,
+            oncall_email=oncall_email, now=ctx.now,
+        )  # fmt: skip
     return text
 
 

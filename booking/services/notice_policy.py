@@ -110,7 +110,8 @@ def _replan(ctx: Context, kind: AppointmentType) -> int:
     ids = [a.id for a in appointments]
     rows: dict[uuid.UUID, list[Notice]] = {}
     for row in ctx.session.scalars(select(Notice).where(Notice.appointment_id.in_(ids))):
-        rows.setdefault(row.appointment_id, []).append(row)
+        if row.appointment_id is not None:  # the query's filter: always
+            rows.setdefault(row.appointment_id, []).append(row)
     names = reference.current(ctx).clinician_names  # once: this transaction changed the setup
     for appointment in appointments:
         change, series_starts = _last_change(rows.get(appointment.id, []), appointment.sequence)

@@ -20,6 +20,7 @@ from core.db import Database
 from core.settings import Settings
 from notifications.channels.base import ChannelKind
 from notifications.channels.twilio_sms import TwilioSms
+from scheduler.models import Notice
 from tests.booking.api.conftest import Clinic, patient_details
 from tests.booking.api.inbound_helpers import (
     ESCORT,
@@ -112,6 +113,11 @@ def test_crisis_words_are_urgent_and_answered_with_988_and_911(
     row = stored(database)[0]
     assert row.urgent
     assert row.handled_at is None
+    with database.session() as session:  # no on-call address set: the inbox alone shows it
+        kinds = session.scalars(select(Notice.kind).where(Notice.appointment_id.is_(None)))
+        assert list(kinds) == []
+    top = client.get("/api/v1/inbox", headers=front_desk.headers).json()[0]
+    assert (top["urgent"], top["state"]) == (True, "unread")
 
 
 def test_help_names_the_clinic_and_its_phone(

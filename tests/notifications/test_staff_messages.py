@@ -1,0 +1,29 @@
+"""The on-call alert and a staff reply, rendered without a database."""
+
+from __future__ import annotations
+
+from notifications.privacy import forbidden_terms_in
+from notifications.staff_messages import ALERT_SUBJECT, crisis_alert, inbox_link, staff_reply
+
+PATIENT = "0b7c4f0e-0000-4000-8000-000000000001"
+
+
+def test_the_alert_points_at_the_patients_conversation_and_says_nothing_else() -> None:
+    context = {"patient_id": PATIENT, "inbound_id": "m-1"}
+    rendered = crisis_alert("Ketamine Wellness of Harbor", "https://c.example/", context)
+    assert rendered.subject == ALERT_SUBJECT
+    assert f"https://c.example/api/v1/inbox?state=unread&patient_id={PATIENT}" in rendered.text
+    assert "m-1" in rendered.text
+    assert forbidden_terms_in(rendered.text + ALERT_SUBJECT) == []
+    assert "Wellness of Harbor" in rendered.text  # the clinic's name, its drug word dropped
+
+
+def test_an_unmatched_senders_alert_links_the_whole_unread_inbox() -> None:
+    rendered = crisis_alert("Clinic", "https://c.example", {"patient_id": None})
+    assert "not matched to a patient" in rendered.text
+    assert inbox_link("https://c.example", None) == "https://c.example/api/v1/inbox?state=unread"
+
+
+def test_a_staff_reply_is_sent_as_written() -> None:
+    assert staff_reply({"text": "See you Monday at 9."}).text == "See you Monday at 9."
+    assert staff_reply({}).subject is None
