@@ -154,6 +154,35 @@ def test_rotation_ends_the_old_url_and_revocation_ends_the_feed(
     assert (again.status_code, again.json()["code"]) == (409, "feed_revoked")
 
 
+def test_a_feed_ends_when_its_owner_may_no_longer_hold_it(
+    client: TestClient, clinic: Clinic, admin: SignedIn, make_staff: MakeStaff
+) -> None:
+    unknown = client.get("/feeds/not-a-real-token.ics").json()
+    desk, demoted = make_staff(Role.FRONT_DESK), make_staff(Role.FRONT_DESK)
+    mine = clinician_of(client, admin, make_staff, clinic.clinicians[0]["id"])
+    place = new_feed(client, desk, "location", clinic.location["id"])
+    room = new_feed(client, demoted, "room", clinic.chairs[0]["id"])
+    own = new_feed(client, mine, "clinician")
+    kept = new_feed(client, demoted, "clinician", clinic.clinicians[1]["id"])
+    assert all(fetch(client, feed).status_code == 200 for feed in (place, room, own, kept))
+    changes = [(desk, {"active": False}), (demoted, {"role": "clinician",
+               "clinician_id": clinic.clinicians[1]["id"]}),
+               (mine, {"clinician_id": clinic.clinicians[1]["id"]})]  # fmt: skip
+    for who, change in changes:
+        response = client.patch(f"/api/v1/staff/{who.user_id}", json=change, headers=admin.headers)
+        assert response.status_code == 200, response.text
+    for feed in (place, room, own):
+        gone = fetch(client, feed)
+        assert gone.status_code == 404, feed["kind"]
+        assert gone.json() == unknown
+    # What the owner could still create today goes on: the demoted clinician's own calendar.
+    assert fetch(client, kept).status_code == 200
+    revived = client.patch(f"/api/v1/staff/{desk.user_id}", json={"active": True},
+                           headers=admin.headers)  # fmt: skip
+    assert revived.status_code == 200
+    assert fetch(client, place).status_code == 200
+
+
 def test_a_clinician_subscribes_to_their_own_calendar_only(
     client: TestClient, clinic: Clinic, admin: SignedIn, front_desk: SignedIn,
     make_staff: MakeStaff,
