@@ -314,6 +314,22 @@ def test_no_title_names_a_drug_or_treatment(
     assert forbidden_terms_in(event["summary"]) == []
 
 
+def test_no_calendar_name_names_a_drug_or_treatment(
+    client: TestClient, clinic: Clinic, admin: SignedIn, front_desk: SignedIn
+) -> None:
+    renames = [(f"/api/v1/rooms/{clinic.chairs[0]['id']}", "Ketamine infusion chair 1"),
+               (f"/api/v1/locations/{clinic.location['id']}", "Esketamine Midtown")]  # fmt: skip
+    for path, name in renames:
+        response = client.patch(path, json={"name": name}, headers=admin.headers)
+        assert response.status_code == 200, response.text
+    room = fetch(client, new_feed(client, front_desk, "room", clinic.chairs[0]["id"]))
+    place = fetch(client, new_feed(client, front_desk, "location", clinic.location["id"]))
+    assert both(room.content)[1]["calname"] == "Room (Location)"
+    assert both(place.content)[1]["calname"] == "Location"
+    for text in (room.text, place.text):
+        assert forbidden_terms_in(text) == []
+
+
 def test_monitoring_forms_due_are_all_day_items_on_the_clinician_feed(
     client: TestClient, clinic: Clinic, admin: SignedIn, front_desk: SignedIn,
     make_staff: MakeStaff, database: Database, clock: FrozenClock,
