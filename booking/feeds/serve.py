@@ -1,9 +1,12 @@
 """``GET /feeds/{token}.ics``: find the feed, answer 304 when the client's copy is current,
 else the feed's text, built once per version and kept.
 
-Misses (unknown, rotated or revoked tokens) are counted per client address with `limits`;
-past the limit the address gets 429 with Retry-After before any lookup, so guessing tokens
-is slow. A known token and an unknown one cost the same single indexed lookup.
+The token is looked up first: a live feed is always served, whatever its client address
+did, since calendar services fetch from addresses many people share and one guesser there
+must not stop every subscription. Misses (unknown, rotated or revoked tokens) are counted
+per client address with `limits`; past the limit a miss is 429 with Retry-After instead of
+404, so guessing tokens is slow. A known token and an unknown one cost the same single
+indexed lookup.
 """
 
 from __future__ import annotations
@@ -118,16 +121,13 @@ class MissLimit:
         address = client_address(peer, forwarded_for, self.trusted)
         return hmac.new(self.secret, f"feed:{address}".encode(), hashlib.sha256).hexdigest()
 
-    def check(self, key: str) -> None:
+    def miss(self, key: str) -> None:
+        """Count one unknown token, or refuse the address while it is over the rate."""
         for rate in self.rates:
-            if not self.limiter.test(rate, "feed-miss", key):
+            if not self.limiter.hit(rate, "feed-miss", key):
                 reset = self.limiter.get_window_stats(rate, "feed-miss", key).reset_time
                 wait = math.ceil(reset - time.time())  # `limits` keeps the system clock
                 raise TooManyRequests("too many unknown feed addresses", retry_after=wait)
-
-    def miss(self, key: str) -> None:
-        for rate in self.rates:
-            self.limiter.hit(rate, "feed-miss", key)
 
 
 def options(settings: Settings) -> Options:
@@ -143,7 +143,6 @@ def serve(
     ctx: Context, *, token: str, client: str, misses: MissLimit, cache: FeedCache,
     conditions: Conditions, settings: Settings,
 ) -> Answer:  # fmt: skip
-    misses.check(client)
     feed = tokens.find(ctx, token)
     if feed is None:
         misses.miss(client)
