@@ -44,7 +44,7 @@ class Conditions:
     if_none_match: str | None = None
     if_modified_since: str | None = None
 
-    def fresh(self, etag: str, last_modified: datetime) -> bool:
+    def fresh(self, etag: str, last_modified: datetime, now: datetime) -> bool:
         if self.if_none_match is not None:
             tags = {tag.strip().removeprefix("W/") for tag in self.if_none_match.split(",")}
             return "*" in tags or etag in tags
@@ -54,7 +54,8 @@ class Conditions:
             since = parsedate_to_datetime(self.if_modified_since)
         except (TypeError, ValueError, IndexError, OverflowError):
             return False  # an unreadable date is ignored, as RFC 9110 says
-        return since.tzinfo is not None and last_modified <= since
+        # A date later than now is ignored too (RFC 9110, 13.1.3): it proves nothing.
+        return since.tzinfo is not None and last_modified <= since <= now
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,7 @@ def serve(
         "Last-Modified": format_datetime(version.last_modified, usegmt=True),
         "Cache-Control": "private",
     }
-    if conditions.fresh(etag, version.last_modified):
+    if conditions.fresh(etag, version.last_modified, ctx.now):
         return Answer(304, b"", headers)
     if version.body is None:
         # Two requests may build the same version at once; both texts are the same.

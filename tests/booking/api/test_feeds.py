@@ -112,9 +112,17 @@ def test_an_unchanged_feed_answers_304_to_either_validator(
         assert again.headers["etag"] == etag
         assert again.headers["cache-control"] == "private"
     earlier = format_datetime(datetime(2026, 1, 1, tzinfo=UTC), usegmt=True)
+    later = format_datetime(datetime(2030, 1, 1, tzinfo=UTC), usegmt=True)  # ignored
     for headers in ({"If-None-Match": '"other"'}, {"If-Modified-Since": earlier},
-                    {"If-Modified-Since": "not a date"}):  # fmt: skip
+                    {"If-Modified-Since": "not a date"}, {"If-Modified-Since": later}):  # fmt: skip
         assert fetch(client, feed, **headers).content == first.content
+    head = client.head(path_of(feed))
+    assert (head.status_code, head.content) == (200, b"")
+    assert head.headers["content-length"] == str(len(first.content))
+    assert head.headers["etag"] == etag
+    assert head.headers["content-type"] == first.headers["content-type"]
+    assert client.head(path_of(feed), headers={"If-None-Match": etag}).status_code == 304
+    assert client.head("/feeds/not-a-real-token.ics").status_code == 404
     # A new booking is a new version, for If-Modified-Since clients too.
     book_consult(client, clinic, front_desk, 2, MONDAY_11)
     changed = fetch(client, feed, **{"If-Modified-Since": modified})
