@@ -51,6 +51,19 @@ def _state(request: Request, settings: Settings) -> tuple[serve.MissLimit, serve
     return state.feed_misses, state.feed_cache
 
 
+def _answer(token: str, request: Request, ctx: PublicContext, settings: Settings) -> serve.Answer:
+    misses, cache = _state(request, settings)
+    peer = request.client.host if request.client else None
+    client = misses.key(peer, ",".join(request.headers.getlist("x-forwarded-for")) or None)
+    conditions = serve.Conditions(
+        request.headers.get("if-none-match"), request.headers.get("if-modified-since")
+    )
+    return serve.serve(
+        ctx, token=token, client=client, misses=misses, cache=cache, conditions=conditions,
+        settings=settings,
+    )  # fmt: skip
+
+
 @feed.get(
     "/feeds/{token:feed_token}.ics",
     operation_id="calendar_feed",
@@ -61,18 +74,20 @@ def calendar_feed(
     token: str, request: Request, ctx: PublicContext, settings: AppSettings
 ) -> Response:
     """A staff calendar to subscribe to. Send If-None-Match (or If-Modified-Since) to get
-    304 while it is unchanged."""
-    misses, cache = _state(request, settings)
-    peer = request.client.host if request.client else None
-    client = misses.key(peer, ",".join(request.headers.getlist("x-forwarded-for")) or None)
-    conditions = serve.Conditions(
-        request.headers.get("if-none-match"), request.headers.get("if-modified-since")
-    )
-    answer = serve.serve(
-        ctx, token=token, client=client, misses=misses, cache=cache, conditions=conditions,
-        settings=settings,
-    )  # fmt: skip
+    304 while it is unchanged. HEAD answers the same without the body."""
+    answer = _answer(token, request, ctx, settings)
     return Response(answer.body, status_code=answer.status, headers=answer.headers)
+
+
+# Some calendar clients send HEAD first. Kept out of the schema: it is GET without a body
+# (a separate operation would only repeat calendar_feed's document).
+@feed.head("/feeds/{token:feed_token}.ics", response_class=Response, include_in_schema=False)
+def calendar_feed_head(
+    token: str, request: Request, ctx: PublicContext, settings: AppSettings
+) -> Response:
+    answer = _answer(token, request, ctx, settings)
+    length = {"Content-Length": str(len(answer.body))}  # what GET would send
+    return Response(b"", status_code=answer.status, headers=answer.headers | length)
 
 
 @router.get("", response_model=list[FeedOut], operation_id="list_feeds")

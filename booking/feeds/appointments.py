@@ -1,13 +1,14 @@
 """A feed's appointments: read in one query, each written once as VEVENT text and kept.
 
 A fragment is keyed by the row exactly as read (times, status, sequence, updated_at, room,
-type, patient's name) and by the setup version and feed options it was written under, so
+type, patient's name) within the setup version and feed options it was written under, so
 any change to what an event shows reads as a new key, and an unchanged event costs one
 dictionary lookup.
 """
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -29,19 +30,26 @@ Names = tuple[dict[uuid.UUID, str], dict[uuid.UUID, str], dict[uuid.UUID, tuple[
 
 
 class Fragments:
-    """Per process. Bounded: past ``size`` texts it starts afresh (a cold build's cost)."""
+    """Per process, by (setup version, options): a request takes its setup's dictionary
+    once, so a text can only ever be kept under the setup it was written for, even by a
+    request still writing after a clear. Bounded: past ``size`` texts it starts afresh."""
 
     def __init__(self, size: int = 200_000) -> None:
         self.size = size
-        self.texts: dict[tuple[int, Row[Any]], tuple[str, str]] = {}
-        self._generations: dict[tuple[int, Options], int] = {}
+        self._texts: dict[tuple[int, Options], dict[Row[Any], tuple[str, str]]] = {}
+        self._lock = threading.Lock()
 
-    def generation(self, setup: int, options: Options) -> int:
-        return self._generations.setdefault((setup, options), len(self._generations))
+    def of(self, setup: int, options: Options) -> dict[Row[Any], tuple[str, str]]:
+        with self._lock:
+            # Every setup change adds a dictionary (an old one is never read again).
+            kept = len(self._texts) + sum(len(texts) for texts in self._texts.values())
+            if kept > self.size:
+                self._texts.clear()
+            return self._texts.setdefault((setup, options), {})
 
     def clear(self) -> None:
-        self.texts.clear()
-        self._generations.clear()
+        with self._lock:
+            self._texts.clear()
 
 
 FRAGMENTS = Fragments()
@@ -95,20 +103,17 @@ def texts(
     ctx: Context, where: Sequence[ColumnElement[bool]], options: Options, *, setup: int
 ) -> tuple[list[str], set[str]]:
     """Each appointment's VEVENT text, soonest first, and the zones they are written in."""
-    kept = FRAGMENTS.texts
-    if len(kept) > FRAGMENTS.size:
-        FRAGMENTS.clear()
-    generation = FRAGMENTS.generation(setup, options)
+    kept = FRAGMENTS.of(setup, options)
     names: Names | None = None
     host = options.host
     found, zones = [], set()
     for row in _rows(ctx, where):
-        key = (generation, row)
-        known = kept.get(key)
+        known = kept.get(row)
         if known is None:
             names = names or _names(ctx)
             event = _event(row, names, options, host)
-            known = kept[key] = (ics.write_timed(event), event.zone)
+            # Two requests may write one row at once: both texts are the same.
+            known = kept[row] = (ics.write_timed(event), event.zone)
         found.append(known[0])
         zones.add(known[1])
     return found, zones

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, or_, select
 
 from booking.feeds import appointments, ics, tokens
-from booking.feeds.shown import Options, initials
+from booking.feeds.shown import Options, calendar_name, initials
 from booking.models import (
     Appointment,
     AppointmentStatus,
@@ -135,10 +135,14 @@ def _busy(
     return blocks
 
 
+# What a calendar is called when its subject's name may not show (see shown.calendar_name).
+_FALLBACK = {FeedKind.CLINICIAN: "Calendar", FeedKind.ROOM: "Room", FeedKind.LOCATION: "Location"}
+
+
 def _name(ctx: Context, feed: CalendarFeed, locations: list[Location]) -> str:
-    name = tokens.subject_name(ctx, feed) or "Calendar"
+    name = calendar_name(tokens.subject_name(ctx, feed), _FALLBACK[feed.kind])
     if feed.kind is FeedKind.ROOM and locations:
-        return f"{name} ({locations[0].name})"
+        return f"{name} ({calendar_name(locations[0].name, 'Location')})"
     return name
 
 

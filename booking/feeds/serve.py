@@ -1,9 +1,12 @@
 """``GET /feeds/{token}.ics``: find the feed, answer 304 when the client's copy is current,
 else the feed's text, built once per version and kept.
 
-Misses (unknown, rotated or revoked tokens) are counted per client address with `limits`;
-past the limit the address gets 429 with Retry-After before any lookup, so guessing tokens
-is slow. A known token and an unknown one cost the same single indexed lookup.
+The token is looked up first: a live feed is always served, whatever its client address
+did, since calendar services fetch from addresses many people share and one guesser there
+must not stop every subscription. Misses (unknown, rotated or revoked tokens) are counted
+per client address with `limits`; past the limit a miss is 429 with Retry-After instead of
+404, so guessing tokens is slow. A known token and an unknown one cost the same single
+indexed lookup.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ class Conditions:
     if_none_match: str | None = None
     if_modified_since: str | None = None
 
-    def fresh(self, etag: str, last_modified: datetime) -> bool:
+    def fresh(self, etag: str, last_modified: datetime, now: datetime) -> bool:
         if self.if_none_match is not None:
             tags = {tag.strip().removeprefix("W/") for tag in self.if_none_match.split(",")}
             return "*" in tags or etag in tags
@@ -51,7 +54,8 @@ class Conditions:
             since = parsedate_to_datetime(self.if_modified_since)
         except (TypeError, ValueError, IndexError, OverflowError):
             return False  # an unreadable date is ignored, as RFC 9110 says
-        return since.tzinfo is not None and last_modified <= since
+        # A date later than now is ignored too (RFC 9110, 13.1.3): it proves nothing.
+        return since.tzinfo is not None and last_modified <= since <= now
 
 
 @dataclass(frozen=True)
@@ -118,16 +122,13 @@ class MissLimit:
         address = client_address(peer, forwarded_for, self.trusted)
         return hmac.new(self.secret, f"feed:{address}".encode(), hashlib.sha256).hexdigest()
 
-    def check(self, key: str) -> None:
+    def miss(self, key: str) -> None:
+        """Count one unknown token, or refuse the address while it is over the rate."""
         for rate in self.rates:
-            if not self.limiter.test(rate, "feed-miss", key):
+            if not self.limiter.hit(rate, "feed-miss", key):
                 reset = self.limiter.get_window_stats(rate, "feed-miss", key).reset_time
                 wait = math.ceil(reset - time.time())  # `limits` keeps the system clock
                 raise TooManyRequests("too many unknown feed addresses", retry_after=wait)
-
-    def miss(self, key: str) -> None:
-        for rate in self.rates:
-            self.limiter.hit(rate, "feed-miss", key)
 
 
 def options(settings: Settings) -> Options:
@@ -143,7 +144,6 @@ def serve(
     ctx: Context, *, token: str, client: str, misses: MissLimit, cache: FeedCache,
     conditions: Conditions, settings: Settings,
 ) -> Answer:  # fmt: skip
-    misses.check(client)
     feed = tokens.find(ctx, token)
     if feed is None:
         misses.miss(client)
@@ -159,7 +159,7 @@ def serve(
         "Last-Modified": format_datetime(version.last_modified, usegmt=True),
         "Cache-Control": "private",
     }
-    if conditions.fresh(etag, version.last_modified):
+    if conditions.fresh(etag, version.last_modified, ctx.now):
         return Answer(304, b"", headers)
     if version.body is None:
         # Two requests may build the same version at once; both texts are the same.

@@ -48,3 +48,10 @@ def title(visit: str, given: str, family: str, *, full_names: bool, cancelled: b
     visit = "Appointment" if not visit or forbidden_terms_in(visit) else visit
     shown = f"{visit} ({who})" if who else visit
     return f"Cancelled: {shown}" if cancelled else shown
+
+
+def calendar_name(name: str, fallback: str) -> str:
+    """A feed's calendar name (NAME, X-WR-CALNAME) under the titles' rule: a name with a
+    forbidden word is replaced whole ("Ketamine infusion chair 1" is ``fallback``)."""
+    name = " ".join(name.split())
+    return fallback if not name or forbidden_terms_in(name) else name

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import select
 
-from booking.models import CalendarFeed, Clinician, FeedKind, Location, Role, Room
+from booking.models import CalendarFeed, Clinician, FeedKind, Location, Role, Room, StaffUser
 from booking.services.audit import record
 from booking.services.context import Context
 from booking.services.sessions import SignedInStaff
@@ -46,14 +46,34 @@ def urls(public_url: str, token: str) -> Urls:
     return Urls(https=https, webcal=urlunsplit(("webcal", *parts[1:])))
 
 
+def may_hold(
+    role: Role, clinician_id: uuid.UUID | None, kind: FeedKind, subject_id: uuid.UUID
+) -> bool:
+    """Whether staff of ``role`` (linked to ``clinician_id``) may hold this feed: asked when
+    it is issued and again on every fetch, so a role change ends what it no longer allows."""
+    if role is Role.CLINICIAN:
+        return kind is FeedKind.CLINICIAN and subject_id == clinician_id
+    return True
+
+
 def find(ctx: Context, token: str) -> CalendarFeed | None:
     """The live feed of ``token``, else None. Any string is hashed and looked up in one
-    indexed query, so an unknown, malformed, rotated or revoked token costs the same."""
-    return ctx.session.scalar(
-        select(CalendarFeed).where(
-            CalendarFeed.token_hash == hash_token(token), CalendarFeed.revoked_at.is_(None)
+    indexed query, so an unknown, malformed, rotated or revoked token costs the same. A
+    feed lives only while its owner is active and may still hold it (deactivating or
+    demoting a login ends its feeds too, with the same 404)."""
+    found = ctx.session.execute(
+        select(CalendarFeed, StaffUser.role, StaffUser.clinician_id)
+        .join(StaffUser, StaffUser.id == CalendarFeed.owner_id)
+        .where(
+            CalendarFeed.token_hash == hash_token(token),
+            CalendarFeed.revoked_at.is_(None),
+            StaffUser.active.is_(True),
         )
-    )
+    ).one_or_none()
+    if found is None:
+        return None
+    feed, role, clinician_id = found
+    return feed if may_hold(role, clinician_id, feed.kind, feed.subject_id) else None
 
 
 def subject_name(ctx: Context, feed: CalendarFeed) -> str:
@@ -68,9 +88,7 @@ def issue(
     subject_id = subject_id or (staff.clinician_id if kind is FeedKind.CLINICIAN else None)
     if subject_id is None:
         raise Invalid("unknown_reference", "name the clinician, room or location of the feed")
-    if staff.role is Role.CLINICIAN and (
-        kind is not FeedKind.CLINICIAN or subject_id != staff.clinician_id
-    ):
+    if not may_hold(staff.role, staff.clinician_id, kind, subject_id):
         raise Forbidden("a clinician may subscribe to their own calendar only")
     if ctx.session.get(_SUBJECTS[kind], subject_id) is None:
         raise Invalid("unknown_reference", f"no such {kind.value}")

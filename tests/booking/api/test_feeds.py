@@ -112,9 +112,17 @@ def test_an_unchanged_feed_answers_304_to_either_validator(
         assert again.headers["etag"] == etag
         assert again.headers["cache-control"] == "private"
     earlier = format_datetime(datetime(2026, 1, 1, tzinfo=UTC), usegmt=True)
+    later = format_datetime(datetime(2030, 1, 1, tzinfo=UTC), usegmt=True)  # ignored
     for headers in ({"If-None-Match": '"other"'}, {"If-Modified-Since": earlier},
-                    {"If-Modified-Since": "not a date"}):  # fmt: skip
+                    {"If-Modified-Since": "not a date"}, {"If-Modified-Since": later}):  # fmt: skip
         assert fetch(client, feed, **headers).content == first.content
+    head = client.head(path_of(feed))
+    assert (head.status_code, head.content) == (200, b"")
+    assert head.headers["content-length"] == str(len(first.content))
+    assert head.headers["etag"] == etag
+    assert head.headers["content-type"] == first.headers["content-type"]
+    assert client.head(path_of(feed), headers={"If-None-Match": etag}).status_code == 304
+    assert client.head("/feeds/not-a-real-token.ics").status_code == 404
     # A new booking is a new version, for If-Modified-Since clients too.
     book_consult(client, clinic, front_desk, 2, MONDAY_11)
     changed = fetch(client, feed, **{"If-Modified-Since": modified})
@@ -152,6 +160,35 @@ def test_rotation_ends_the_old_url_and_revocation_ends_the_feed(
     assert (gone.status_code, gone.json()) == (404, unknown.json())
     again = client.post(f"/api/v1/feeds/{feed['id']}/rotate", headers=mine.headers)
     assert (again.status_code, again.json()["code"]) == (409, "feed_revoked")
+
+
+def test_a_feed_ends_when_its_owner_may_no_longer_hold_it(
+    client: TestClient, clinic: Clinic, admin: SignedIn, make_staff: MakeStaff
+) -> None:
+    unknown = client.get("/feeds/not-a-real-token.ics").json()
+    desk, demoted = make_staff(Role.FRONT_DESK), make_staff(Role.FRONT_DESK)
+    mine = clinician_of(client, admin, make_staff, clinic.clinicians[0]["id"])
+    place = new_feed(client, desk, "location", clinic.location["id"])
+    room = new_feed(client, demoted, "room", clinic.chairs[0]["id"])
+    own = new_feed(client, mine, "clinician")
+    kept = new_feed(client, demoted, "clinician", clinic.clinicians[1]["id"])
+    assert all(fetch(client, feed).status_code == 200 for feed in (place, room, own, kept))
+    changes = [(desk, {"active": False}), (demoted, {"role": "clinician",
+               "clinician_id": clinic.clinicians[1]["id"]}),
+               (mine, {"clinician_id": clinic.clinicians[1]["id"]})]  # fmt: skip
+    for who, change in changes:
+        response = client.patch(f"/api/v1/staff/{who.user_id}", json=change, headers=admin.headers)
+        assert response.status_code == 200, response.text
+    for feed in (place, room, own):
+        gone = fetch(client, feed)
+        assert gone.status_code == 404, feed["kind"]
+        assert gone.json() == unknown
+    # What the owner could still create today goes on: the demoted clinician's own calendar.
+    assert fetch(client, kept).status_code == 200
+    revived = client.patch(f"/api/v1/staff/{desk.user_id}", json={"active": True},
+                           headers=admin.headers)  # fmt: skip
+    assert revived.status_code == 200
+    assert fetch(client, place).status_code == 200
 
 
 def test_a_clinician_subscribes_to_their_own_calendar_only(
@@ -249,7 +286,7 @@ def strict_app(settings: Settings, database: Database, clock: FrozenClock) -> Fa
     return create_app(changed, database=database, clock=clock)
 
 
-def test_misses_from_one_address_are_slowed_and_full_names_are_escaped(
+def test_misses_are_slowed_but_live_feeds_served_and_full_names_escaped(
     strict_app: FastAPI, clinic: Clinic, admin: SignedIn, front_desk: SignedIn
 ) -> None:
     with TestClient(strict_app, raise_server_exceptions=False) as client:
@@ -265,7 +302,12 @@ def test_misses_from_one_address_are_slowed_and_full_names_are_escaped(
         assert refused.status_code == 429
         assert int(refused.headers["retry-after"]) >= 1
         assert refused.json()["code"] == "too_many_requests"
-        assert client.get(path_of(feed)).status_code == 429  # the address waits, whatever it asks
+        # A live feed is served to that address all the same (Google fetches from shared
+        # addresses): only the guessing waits.
+        served = client.get(path_of(feed))
+        assert served.status_code == 200
+        assert served.content == fetch(client, feed).content
+        assert client.get("/feeds/guess-5.ics").status_code == 429
 
 
 def test_no_title_names_a_drug_or_treatment(
@@ -283,6 +325,22 @@ def test_no_title_names_a_drug_or_treatment(
     (event,), _ = both(fetch(client, new_feed(client, mine, "clinician")).content)
     assert event["summary"] == "Appointment (S.R.)"
     assert forbidden_terms_in(event["summary"]) == []
+
+
+def test_no_calendar_name_names_a_drug_or_treatment(
+    client: TestClient, clinic: Clinic, admin: SignedIn, front_desk: SignedIn
+) -> None:
+    renames = [(f"/api/v1/rooms/{clinic.chairs[0]['id']}", "Ketamine infusion chair 1"),
+               (f"/api/v1/locations/{clinic.location['id']}", "Esketamine Midtown")]  # fmt: skip
+    for path, name in renames:
+        response = client.patch(path, json={"name": name}, headers=admin.headers)
+        assert response.status_code == 200, response.text
+    room = fetch(client, new_feed(client, front_desk, "room", clinic.chairs[0]["id"]))
+    place = fetch(client, new_feed(client, front_desk, "location", clinic.location["id"]))
+    assert both(room.content)[1]["calname"] == "Room (Location)"
+    assert both(place.content)[1]["calname"] == "Location"
+    for text in (room.text, place.text):
+        assert forbidden_terms_in(text) == []
 
 
 def test_monitoring_forms_due_are_all_day_items_on_the_clinician_feed(
