@@ -8,10 +8,13 @@ Failures carry only the status and Twilio's code: the provider's message names t
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 from typing import Any
 
 import requests
+from requests.utils import get_environ_proxies
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
@@ -36,9 +39,25 @@ class _RebasedHttpClient(TwilioHttpClient):  # type: ignore[misc]
     response headers (Retry-After), which the SDK's exceptions do not carry."""
 
     def __init__(self, api_base: str, *, timeout: float) -> None:
-        super().__init__(timeout=timeout)
-        self._origin = api_base.rstrip("/")
+        origin = api_base.rstrip("/")
+        super().__init__(timeout=timeout, proxy=get_environ_proxies(origin))
+        # The proxy and CA bundle come from the environment once, here: with trust_env on,
+        # requests re-reads both (and ~/.netrc) on every message, a tenth of a millisecond.
+        self.session.trust_env = False
+        self.session.verify = (
+            os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        )
+        self._origin = origin
         self._last = threading.local()
+
+    # The SDK formats every request's and response's lines before the logger drops them.
+    def log_request(self, kwargs: dict[str, Any]) -> None:
+        if self.logger.isEnabledFor(logging.INFO):
+            super().log_request(kwargs)
+
+    def log_response(self, status_code: int, response: Any) -> None:
+        if self.logger.isEnabledFor(logging.INFO):
+            super().log_response(status_code, response)
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
         if url.startswith(TWILIO_ORIGIN):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from notifications.channels.base import (
@@ -126,3 +128,29 @@ def test_a_text_that_names_a_drug_is_never_sent(fake_twilio: FakeTwilio) -> None
         _channel(fake_twilio).send(leaky)
     assert caught.value.code == "privacy_blocked"
     assert fake_twilio.attempts == 0
+
+
+def test_the_sdks_request_log_is_still_written_when_asked_for(
+    fake_twilio: FakeTwilio, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Skipped while INFO is off (it is formatted eagerly); written, as ever, when it is on.
+    with caplog.at_level(logging.INFO, logger="twilio.http_client"):
+        _channel(fake_twilio).send(_message())
+    logged = [record.getMessage() for record in caplog.records]
+    assert "-- BEGIN Twilio API Request --" in logged
+    assert any(line.startswith("Response Status Code: 201") for line in logged)
+    assert not any(PATIENT in line or "see you tomorrow" in line for line in logged)
+
+
+def test_a_proxy_in_the_environment_is_read_once_and_used(
+    fake_twilio: FakeTwilio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Read once when the channel is made (requests would re-read it on every message).
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    proxied = _channel(fake_twilio)
+    monkeypatch.delenv("HTTP_PROXY")
+    with pytest.raises(TransientFailure):  # nothing listens on port 9: the proxy was used
+        proxied.send(_message())
+    assert fake_twilio.messages == []
