@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 from scheduler.rules import BEFORE_VISIT, TIME_CRITICAL, NoticeKind, QuietHours
 
+ANSWERS_AT_ONCE = timedelta(minutes=15)
+
 
 class Shift(enum.StrEnum):
     EARLIER = "earlier"
@@ -85,6 +87,10 @@ def sms_moment(
     if kind in TIME_CRITICAL and hours.exempt_time_critical:
         return max(due, now)
     if kind is NoticeKind.STAFF_REPLY:  # a person chose to send it now, overriding if need be
+        return max(due, now)
+    if kind is NoticeKind.CONFIRMATION and now - due < ANSWERS_AT_ONCE:
+        # The answer to a booking made this minute: its maker is awake and waiting for it.
+        # A confirmation held up longer (a provider outage) waits for the morning again.
         return max(due, now)
     prefer = Shift.EARLIER if kind in BEFORE_VISIT else Shift.LATER
     return place(

@@ -11,7 +11,14 @@ import pytest
 from notifications.channels.base import ChannelKind
 from scheduler.facts import Change, ContactRestriction
 from scheduler.policy import PlannedStatus, Reason, notices_for
-from scheduler.quiet_hours import Shift, allowed, next_allowed, place, previous_allowed
+from scheduler.quiet_hours import (
+    Shift,
+    allowed,
+    next_allowed,
+    place,
+    previous_allowed,
+    sms_moment,
+)
 from scheduler.rules import BEFORE_VISIT, DEFAULT_POLICY, NoticeKind, QuietHours
 from tests.scheduler.facts_helpers import facts
 
@@ -78,6 +85,22 @@ def test_aftercare_after_a_late_discharge_goes_next_morning_and_pickup_at_once()
     assert planned[K.AFTERCARE].due_at == local(2026, 12, 5, 8, 0)
     assert planned[K.AFTERCARE].channel is ChannelKind.SMS
     assert planned[K.READY_FOR_PICKUP].due_at == discharged  # time-critical: exempt
+
+
+def test_a_confirmation_answers_a_late_booking_at_once_but_a_late_retry_waits() -> None:
+    booked = local(2026, 12, 4, 22, 19)
+    f = facts(starts_at=booked + timedelta(days=6), email_consent=False)
+    confirmation = {n.kind: n for n in notices_for(f, now=booked)}[K.CONFIRMATION]
+    assert (confirmation.channel, confirmation.due_at) == (ChannelKind.SMS, booked)
+    # Re-checked at send time: the same minute goes; after a long outage it waits for 08:00.
+    assert sms_moment(K.CONFIRMATION, booked, zone=ZONE.key, hours=HOURS, now=booked,
+                      send_before=None) == booked  # fmt: skip
+    late = booked + timedelta(hours=1)
+    assert sms_moment(K.CONFIRMATION, booked, zone=ZONE.key, hours=HOURS, now=late,
+                      send_before=None) == local(2026, 12, 5, 8, 0)  # fmt: skip
+    # Reminders are not answers to anything: they still keep quiet hours.
+    assert sms_moment(K.DAY_BEFORE, booked, zone=ZONE.key, hours=HOURS, now=booked,
+                      send_before=None) != booked  # fmt: skip
 
 
 def test_pickup_exemption_is_a_setting() -> None:
