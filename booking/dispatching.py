@@ -100,27 +100,28 @@ def notice_policy(settings: Settings, base: NoticePolicy = DEFAULT_POLICY) -> No
 # -- rendering ---------------------------------------------------------------------------
 
 
-def _when(value: object, zone: object) -> str | None:
-    """``"Fri 27 Nov, 9:00 AM EST"`` from the stored ISO time, in the patient's zone (the
-    stored offset alone would read "UTC-05:00")."""
+def _local(value: object, zone: object) -> datetime | None:
+    """The stored ISO time in the patient's zone (its stored offset alone would read
+    "UTC-05:00")."""
     if not value:
         return None
     moment = datetime.fromisoformat(str(value))
-    if zone:
-        moment = moment.astimezone(ZoneInfo(str(zone)))
-    hour = moment.strftime("%I").lstrip("0")
-    return f"{moment:%a} {moment.day} {moment:%b}, {hour}:{moment:%M %p} {moment.tzname()}"
+    return moment.astimezone(ZoneInfo(str(zone))) if zone else moment
 
 
 def _clock(value: object, zone: object) -> tuple[str, str] | None:
-    """``("3:00 AM EST", "Mon 30 Nov")``: a fasting time and its day, in the patient's zone."""
-    if not value:
+    """``("3:00 AM EST", "Mon 30 Nov")``: a time and its day, in the patient's zone."""
+    moment = _local(value, zone)
+    if moment is None:
         return None
-    moment = datetime.fromisoformat(str(value))
-    if zone:
-        moment = moment.astimezone(ZoneInfo(str(zone)))
     hour = moment.strftime("%I").lstrip("0")
     return f"{hour}:{moment:%M %p} {moment.tzname()}", f"{moment:%a} {moment.day} {moment:%b}"
+
+
+def _when(value: object, zone: object) -> str | None:
+    """``"Fri 27 Nov, 9:00 AM EST"``."""
+    clock = _clock(value, zone)
+    return f"{clock[1]}, {clock[0]}" if clock else None
 
 
 def fasting(stored: Mapping[str, Any]) -> tuple[str, ...]:
