@@ -23,6 +23,7 @@ from booking.api import (
     manage,
     manage_links,
     notices,
+    offers,
     openapi,
     patients,
     problems,
@@ -55,6 +56,9 @@ PUBLIC_ROUTES = frozenset(
         ("POST", "/api/v1/manage/{token:manage_token}/reschedule"),
         ("POST", "/api/v1/manage/{token:manage_token}/cancel"),
         ("GET", "/api/v1/clinic"),
+        ("GET", "/api/v1/offers/{token}"),  # a waitlist offer: the secret link is the credential
+        ("POST", "/api/v1/offers/{token}/accept"),
+        ("POST", "/api/v1/offers/{token}/decline"),
         ("GET", "/feeds/{token:feed_token}.ics"),  # the secret URL is the credential
         *webhooks.SIGNED_ROUTES,  # public, but only Twilio's signed requests are served
     }
@@ -81,6 +85,7 @@ ROUTERS = (
     feeds.feed,
     webhooks.router,
     inbox.router,
+    offers.router,
 )
 
 

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from booking import message_notices, notice_rules
+from booking import message_notices, notice_rules, offer_notices
 from booking.models import Appointment, AppointmentStatus, ContactRestriction, Patient
 from booking.notice_invites import InviteSender, invite_for
 from booking.services.audit import update_audited
@@ -68,6 +68,7 @@ TEMPLATES: dict[NoticeKind, NoticeTemplate] = {
     K.AFTERCARE: NoticeTemplate.AFTERCARE,
     K.CHECK_IN: NoticeTemplate.NEXT_DAY_CHECKIN,
     K.CANCELLATION: NoticeTemplate.CANCELLATION,
+    K.WAITLIST_OFFER: NoticeTemplate.WAITLIST_OFFER,
 }
 # The appointment statuses in which a notice of each kind still makes sense.
 _BOOKED = frozenset({"booked"})
@@ -141,6 +142,16 @@ def fasting(stored: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(lines)
 
 
+def _held_until(stored: Mapping[str, Any]) -> str | None:
+    """A waitlist offer's end, ``"3:40 PM EST"`` (with its day when that is another one)."""
+    zone = stored.get("zone")
+    held = _clock(stored.get("held_until"), zone)
+    if held is None:
+        return None
+    starts = _clock(stored.get("starts_at"), zone)
+    return held[0] if starts and starts[1] == held[1] else f"{held[0]} ({held[1]})"
+
+
 def _previous(stored: Mapping[str, Any]) -> str | None:
     """The time a reschedule replaced, unless it kept the time (another room or clinician)."""
     previous, now = stored.get("previous_starts_at"), stored.get("starts_at")
@@ -199,6 +210,7 @@ class MessageRenderer:
             ),
             cancelled_by=CancelledBy(stored.get("cancelled_by") or "patient"),
             first_sms=bool(stored.get("first_sms")),
+            held_until=_held_until(stored),
         )
 
 
@@ -216,6 +228,9 @@ def _statuses(kind: NoticeKind) -> frozenset[str]:
 def recheck(session: Session, notice: Due) -> Check:
     """Refuse a notice the appointment outgrew (moved, cancelled: its sequence differs) or
     that consent, the confidential request or an opt-out no longer allow."""
+    if notice.kind is K.WAITLIST_OFFER:
+        found = offer_notices.recipient(session, notice)
+        return found if isinstance(found, Check) else _with_first_sms(session, notice, found)
     if notice.appointment_id is None:  # caused by a text: an alert or a staff reply
         return message_notices.recheck(session, notice)
     appointment = session.get(Appointment, notice.appointment_id)
@@ -332,6 +347,7 @@ class Dispatcher:
         return cls(database, settings, clock, found, worker_id(), dispatch, limiter)
 
     def run_once(self) -> DispatchReport:
+        offer_notices.expire_offers(self.database, self.clock, self.settings)
         report = dispatch_once(
             self.database, channels=self.channels,
             renderer=MessageRenderer(

@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     sqlite_write_wait_ms: int = Field(default=5_000, ge=0)
     sqlite_busy_timeout_ms: int = Field(default=5_000, ge=0)
 
+    # A freed slot is held this long for the waiting patient it is offered to (from the
+    # moment the offer's message may go out), then offered to the next one.
+    waitlist_offer_minutes: int = Field(default=30, ge=5, le=24 * 60)
+
     # Anonymous booking limits (staff are never limited). Rates use the `limits` notation.
     max_live_holds_per_client: int = Field(default=3, ge=1)
     booking_rate_per_client: str = "10/minute"

@@ -22,6 +22,7 @@ class NoticeTemplate(enum.StrEnum):
     NEXT_DAY_CHECKIN = "next_day_checkin"
     CANCELLATION = "cancellation"
     RESCHEDULED = "rescheduled"
+    WAITLIST_OFFER = "waitlist_offer"  # a freed slot, held until ``held_until``
 
 
 class Audience(enum.StrEnum):
@@ -56,6 +57,7 @@ class MessageContext:
     cancelled_by: CancelledBy = CancelledBy.PATIENT
     first_sms: bool = False  # the first text to this number carries the consent wording
     messages_per_visit: int = 4  # the frequency the consent wording names
+    held_until: str | None = None  # a waitlist offer: "3:40 PM EST", when the hold ends
 
 
 @dataclass(frozen=True)

@@ -69,3 +69,28 @@ class AppointmentFacts:
     fast_liquids_minutes: int | None = None  # nothing to drink this long before the start
     previous_starts_at: datetime | None = None  # a reschedule: the time it replaced
     manage_path: str | None = None
+
+
+@dataclass(frozen=True)
+class OfferFacts:
+    """A freed slot offered to one waiting patient: what the offer's message may say and
+    whom it may reach. Booking holds the slot and keeps the offer; the scheduler plans the
+    one message, on the patient's consented channel, due as soon as that channel allows."""
+
+    offer_id: uuid.UUID
+    patient_id: uuid.UUID
+    starts_at: datetime
+    zone: str  # the location's IANA zone
+    window_minutes: int  # how long the patient has once the message may go out
+    offer_path: str  # "/offers/{token}": the secret link, shown only in this message
+    patient_name: str = ""
+    patient_phone: str | None = None
+    patient_email: str | None = None
+    sms_consent: bool = False
+    email_consent: bool = False
+    contact_restriction: ContactRestriction = ContactRestriction.NONE
+    patient_zone: str | None = None
+    location_name: str = ""
+    location_address: str = ""
+    location_phone: str = ""
+    visit_name: str = ""  # the patient-facing name, never the drug

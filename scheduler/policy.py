@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from notifications.channels.base import ChannelKind
 from scheduler import quiet_hours
-from scheduler.facts import AppointmentFacts, Change, ContactRestriction
+from scheduler.facts import AppointmentFacts, Change, ContactRestriction, OfferFacts
 from scheduler.rules import (
     BEFORE_VISIT,
     DEFAULT_POLICY,
@@ -188,7 +188,7 @@ def _channels(
     return [(channel, usable[channel]) for channel in order if channel in usable]
 
 
-def usable_channels(facts: AppointmentFacts) -> dict[ChannelKind, str]:
+def usable_channels(facts: AppointmentFacts | OfferFacts) -> dict[ChannelKind, str]:
     """The patient's channels that consent and the confidential request both allow."""
     usable: dict[ChannelKind, str] = {}
     restriction = facts.contact_restriction

@@ -32,6 +32,7 @@ class NoticeKind(enum.StrEnum):
     # Not about an appointment (``Notice.appointment_id`` is None): what a text to us caused.
     CRISIS_ALERT = "crisis_alert"  # staff, by email to the on-call address: open the inbox
     STAFF_REPLY = "staff_reply"  # the patient: a staff member's free-text reply by SMS
+    WAITLIST_OFFER = "waitlist_offer"  # the patient: a freed slot held for them a short while
 
 
 class Audience(enum.StrEnum):

@@ -39,6 +39,7 @@ _GENERIC: dict[int, tuple[str, tuple[str, ...]]] = {
     403: ("The signed-in role may not do this.", ("forbidden",)),
     404: ("No such record (an unknown id in the path).", ("not_found",)),
     409: ("Conflicts with the current state; nothing was saved.", ("concurrent_change",)),
+    410: ("It has ended (a waitlist offer whose time is up).", ()),
     422: ("The request breaks a rule; `errors[]` names the fields.", ("validation_error",)),
     429: ("Too many requests; wait `Retry-After` seconds.", ()),
     503: ("The database is busy; nothing was saved, retry after `Retry-After`.", ("busy",)),
@@ -136,6 +137,14 @@ CODES: dict[str, dict[int, tuple[str, ...]]] = {
         413: ("too_large",),
         422: ("validation_error",),
     },
+    "view_offer": {404: ("not_found",)},
+    "accept_offer": {
+        404: ("not_found",),
+        409: ("offer_taken", "slot_taken"),
+        410: ("offer_expired",),
+        422: ("gate_not_met", "validation_error"),
+    },
+    "decline_offer": {404: ("not_found",), 409: ("offer_taken",), 410: ("offer_expired",)},
     "receive_sms": {403: ("invalid_signature",), 413: ("too_large",), 422: ("validation_error",)},
 }
 

@@ -12,7 +12,7 @@ import re
 
 # Slashes or spaces before the token (``/manage//TOKEN``) and any case still reach a log
 # line with the token in it; they are redacted with it.
-_MANAGE_TOKEN = re.compile(r"(/manage/)[/\s]*[^/?#\s]+", re.IGNORECASE)
+_MANAGE_TOKEN = re.compile(r"(/manage/|/offers/)[/\s]*[^/?#\s]+", re.IGNORECASE)
 # A feed's token is everything after /feeds/ up to ".ics" (slashes included); the staff
 # routes under /api/v1/feeds carry only record ids.
 _FEED_TOKEN = re.compile(r"(?<!/v1)(/feeds/)[^?#\s]*?(\.ics\b|(?=[?#\s])|$)", re.IGNORECASE)

@@ -14,7 +14,13 @@ from booking.models.audit import ActorKind, AuditEvent
 from booking.models.feeds import CalendarFeed, FeedKind
 from booking.models.inbound import InboundMessage, Sender, StaffReply
 from booking.models.patients import ContactRestriction, Patient
-from booking.models.series import Series, WaitlistEntry, WaitlistStatus
+from booking.models.series import (
+    OfferStatus,
+    Series,
+    WaitlistEntry,
+    WaitlistOffer,
+    WaitlistStatus,
+)
 from booking.models.setup import (
     AppointmentKind,
     AppointmentType,
@@ -53,6 +59,7 @@ __all__ = [
     "Location",
     "LocationClosure",
     "Occupancy",
+    "OfferStatus",
     "Patient",
     "ResourceKind",
     "Role",
@@ -66,6 +73,7 @@ __all__ = [
     "StaffUser",
     "TimeOff",
     "WaitlistEntry",
+    "WaitlistOffer",
     "WaitlistStatus",
     "WorkingHours",
     "clinician_appointment_types",

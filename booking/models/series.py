@@ -25,7 +25,7 @@ class Series(IdMixin, Base):
 
 class WaitlistStatus(enum.StrEnum):
     WAITING = "waiting"
-    MATCHED = "matched"  # a slot freed up that fits; the front desk (later a text) offers it
+    MATCHED = "matched"  # a freed slot that fits is offered to the patient (see its offers)
     BOOKED = "booked"
     WITHDRAWN = "withdrawn"
 
@@ -53,3 +53,64 @@ class WaitlistEntry(IdMixin, Base):
     matched_starts_at: Mapped[datetime | None]
     matched_clinician_id: Mapped[uuid.UUID | None]
     created_at: Mapped[datetime]
+    # Newest first: the answer shows the latest offer (loaded with the entries, in one
+    # more query for all of them, never one per entry).
+    offers: Mapped[list[WaitlistOffer]] = relationship(
+        viewonly=True, order_by=lambda: WaitlistOffer.created_at.desc(), lazy="selectin"
+    )
+
+    @property
+    def offer(self) -> WaitlistOffer | None:
+        """The latest offer made to this entry (staff see its state on the waitlist)."""
+        return self.offers[0] if self.offers else None
+
+    @property
+    def offered_at(self) -> datetime | None:
+        return self.offer.created_at if self.offer else None
+
+    @property
+    def offer_expires_at(self) -> datetime | None:
+        return self.offer.expires_at if self.offer else None
+
+    @property
+    def offer_channel(self) -> str | None:
+        return self.offer.channel if self.offer else None
+
+    @property
+    def offer_status(self) -> str | None:
+        return self.offer.status.value if self.offer else None
+
+
+class OfferStatus(enum.StrEnum):
+    OFFERED = "offered"  # the slot is held for the patient until ``expires_at``
+    ACCEPTED = "accepted"  # booked: ``appointment_id``
+    DECLINED = "declined"
+    EXPIRED = "expired"  # not taken in time; the slot went on to the next entry
+
+
+class WaitlistOffer(IdMixin, Base):
+    """One freed slot offered to one waiting patient, through a secret link (stored hashed)
+    and a hold on the slot: the hold is what keeps a second patient from being offered it."""
+
+    __tablename__ = "waitlist_offers"
+    __table_args__ = (Index(None, "status", "expires_at"),)
+
+    entry_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("waitlist_entries.id"), index=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"))
+    appointment_type_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("appointment_types.id"))
+    location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("locations.id"))
+    location: Mapped[Location] = relationship(viewonly=True)
+    clinician_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clinicians.id"))
+    room_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("rooms.id"))
+    starts_at: Mapped[datetime]
+    # The hold goes when the offer is decided (or with its expiry), the offer stays.
+    hold_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("holds.id", ondelete="SET NULL"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    channel: Mapped[str | None] = mapped_column(String(16))  # sms | email; None: staff call
+    status: Mapped[OfferStatus] = mapped_column(
+        str_enum(OfferStatus, "offer_status"), default=OfferStatus.OFFERED
+    )
+    expires_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    appointment_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("appointments.id"))

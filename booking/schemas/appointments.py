@@ -257,3 +257,13 @@ class WaitlistOut(LocalTimes):
     matched_at: Instant | None
     matched_starts_at: Instant | None
     matched_clinician_id: uuid.UUID | None
+    offer_status: str | None = Field(
+        default=None, description="the latest offer: offered, accepted, declined or expired"
+    )
+    offered_at: Instant | None = None
+    offer_expires_at: Instant | None = Field(
+        default=None, description="the slot is held for the patient until then"
+    )
+    offer_channel: str | None = Field(
+        default=None, description="sms or email; null: no consented channel, call the patient"
+    )

@@ -1,6 +1,8 @@
 """The waitlist: patients waiting for an earlier or a specific slot, matched when one frees up.
 
-Matching marks the entry offered the slot; the offer message comes with the notices issue.
+Matching marks the oldest fitting entry matched and offers it the slot (``offer_slots``): a
+hold and a secret link, sent on the patient's consented channel. One slot, one live offer;
+a declined or expired offer passes the slot to the next entry (``offers``).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
 
 from booking.models import (
     Appointment,
@@ -18,12 +20,15 @@ from booking.models import (
     Location,
     Patient,
     WaitlistEntry,
+    WaitlistOffer,
     WaitlistStatus,
 )
 from booking.schemas.appointments import WaitlistIn
+from booking.services import occupancy
 from booking.services.audit import record_create, update_audited
 from booking.services.clinic_setup import require_location
 from booking.services.context import Actor, Context
+from booking.services.offer_slots import make_offer
 from booking.services.placement import place
 from booking.services.slots import local_day
 from core.errors import Conflict, DomainError
@@ -84,14 +89,37 @@ class FreedSlot:
 def match_freed(
     ctx: Context, *, freed: FreedSlot, kind: AppointmentType, location: Location
 ) -> WaitlistEntry | None:
-    """The oldest waiting entry the slot ``freed`` just gave up would suit, marked matched.
+    """The oldest waiting entry the slot ``freed`` just gave up would suit, marked matched
+    and offered the slot.
 
-    One slot goes to one patient at a time; the others keep their place in the queue. A
-    slot that is not really free (a reschedule by a few minutes) matches nobody."""
-    if freed.starts_at <= ctx.now or not _still_free(ctx, freed, kind, location):
+    One slot goes to one patient at a time; the others keep their place in the queue, and
+    nobody is offered the same slot twice. A slot that is not really free (a reschedule by a
+    few minutes) matches nobody."""
+    if freed.starts_at <= ctx.now:
         return None
+    spot = _free_spot(ctx, freed, kind, location)
+    if spot is None:
+        return None
+    entry = _next_entry(ctx, freed, location)
+    if entry is None:
+        return None
+    changes = {
+        "status": WaitlistStatus.MATCHED, "matched_at": ctx.now,
+        "matched_starts_at": freed.starts_at, "matched_clinician_id": freed.clinician_id,
+    }  # fmt: skip
+    update_audited(ctx, entry, changes, action="waitlist.match", patient_id=entry.patient_id)
+    make_offer(ctx, entry=entry, kind=kind, location=location, spot=spot)
+    return entry
+
+
+def _next_entry(ctx: Context, freed: FreedSlot, location: Location) -> WaitlistEntry | None:
     day = local_day(freed.starts_at, location.timezone)
-    entry = ctx.session.scalars(
+    offered_before = exists().where(
+        WaitlistOffer.entry_id == WaitlistEntry.id,
+        WaitlistOffer.starts_at == freed.starts_at,
+        WaitlistOffer.clinician_id == freed.clinician_id,
+    )
+    return ctx.session.scalars(
         select(WaitlistEntry).where(
             WaitlistEntry.status == WaitlistStatus.WAITING,
             WaitlistEntry.appointment_type_id == freed.appointment_type_id,
@@ -103,27 +131,21 @@ def match_freed(
             WaitlistEntry.earliest <= day,
             WaitlistEntry.latest >= day,
             WaitlistEntry.patient_id != freed.patient_id,
+            ~offered_before,
         ).order_by(WaitlistEntry.created_at, WaitlistEntry.id).limit(1)
     ).first()  # fmt: skip
-    if entry is None:
-        return None
-    changes = {
-        "status": WaitlistStatus.MATCHED, "matched_at": ctx.now,
-        "matched_starts_at": freed.starts_at, "matched_clinician_id": freed.clinician_id,
-    }  # fmt: skip
-    update_audited(ctx, entry, changes, action="waitlist.match", patient_id=entry.patient_id)
-    return entry
 
 
-def _still_free(ctx: Context, freed: FreedSlot, kind: AppointmentType, location: Location) -> bool:
-    # The desk offers the slot and books it, so it is checked as the clinic would book it
-    # (no online minimum notice), even when a patient's own cancellation freed it.
+def _free_spot(
+    ctx: Context, freed: FreedSlot, kind: AppointmentType, location: Location
+) -> occupancy.Placement | None:
+    """Where the slot can be held, checked as the clinic would book it (no online minimum
+    notice), even when a patient's own cancellation freed it: the clinic makes the offer."""
     as_clinic = ctx.acting_as(Actor.system("waitlist"))
     try:
-        place(
+        return place(
             as_clinic, kind=kind, location=location, starts_at=freed.starts_at,
             clinician_id=freed.clinician_id, room_id=None,
         )  # fmt: skip
     except DomainError:
-        return False
-    return True
+        return None
