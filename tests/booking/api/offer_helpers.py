@@ -15,7 +15,7 @@ from booking.dispatching import Dispatcher
 from core.clock import FrozenClock
 from core.db import Database
 from core.settings import Settings
-from notifications.channels.base import ChannelKind
+from notifications.channels.base import Channel, ChannelKind
 from notifications.channels.smtp_email import SmtpEmail
 from notifications.channels.twilio_sms import TwilioSms
 from tests.booking.api.conftest import MONDAY_9, Clinic, book, patient_details
@@ -51,7 +51,7 @@ def build_dispatcher(
         host=fake_smtp.host, port=fake_smtp.port, sender="Harbor Clinic <notices@clinic.example>",
         starttls=False, timeout=5.0,
     )  # fmt: skip
-    channels = {ChannelKind.SMS: sms, ChannelKind.EMAIL: email}
+    channels: dict[ChannelKind, Channel] = {ChannelKind.SMS: sms, ChannelKind.EMAIL: email}
     return Dispatcher.build(database, settings, clock, channels)
 
 
@@ -79,7 +79,8 @@ def join(client: TestClient, clinic: Clinic, desk: SignedIn, **patient: Any) -> 
 def free_monday_9(client: TestClient, clinic: Clinic, desk: SignedIn) -> dict[str, Any]:
     """Book Mon 30 Nov 09:00 for someone else, then cancel it: the slot frees up."""
     body = {"appointment_type_id": clinic.consult["id"], "starts_at": MONDAY_9,
-            "clinician_id": clinic.clinicians[0]["id"], "patient": patient_details(900)}  # fmt: skip
+            "clinician_id": clinic.clinicians[0]["id"],
+            "patient": patient_details(900)}  # fmt: skip
     booked = book(client, body, desk.headers)
     assert booked.status_code == 201, booked.text
     appointment: dict[str, Any] = booked.json()["appointment"]

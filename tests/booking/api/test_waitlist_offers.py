@@ -138,3 +138,17 @@ def test_an_opted_out_number_gets_the_offer_by_email_and_no_channel_leaves_it_to
     assert (shown["offer_status"], shown["offer_channel"]) == ("offered", None)
     dispatcher.run_once()
     assert fake_twilio.to(nobody["patient"]["phone"]) == []
+
+
+def test_consent_withdrawn_after_the_offer_was_planned_stops_the_text(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn, dispatcher: Dispatcher,
+    fake_twilio: FakeTwilio,
+) -> None:  # fmt: skip
+    waiting = join(client, clinic, front_desk)
+    free_monday_9(client, clinic, front_desk)
+    url = f"/api/v1/patients/{waiting['patient']['id']}"
+    changed = client.patch(url, json={"sms_consent": False}, headers=front_desk.headers)
+    assert changed.status_code == 200, changed.text
+    report = dispatcher.run_once()
+    assert report.skipped == 1  # the offer; the freed visit's own cancellation still goes
+    assert fake_twilio.to(waiting["patient"]["phone"]) == []
