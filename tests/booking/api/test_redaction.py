@@ -82,3 +82,10 @@ def test_a_feed_token_never_reaches_a_log_line(path: str) -> None:
 
 def test_the_staff_feed_routes_keep_their_ids_in_the_log() -> None:
     assert redact("/api/v1/feeds/1234/rotate") == "/api/v1/feeds/1234/rotate"
+
+
+def test_a_waitlist_offer_link_loses_its_token_too() -> None:
+    token = secrets.token_urlsafe(32)
+    line = redact(f"POST /api/v1/offers/{token}/accept")
+    assert token not in line
+    assert line.endswith("/offers/[redacted]/accept")
