@@ -45,8 +45,8 @@ def _fk(column: str, table: str, ondelete: str | None = None) -> sa.ForeignKeyCo
 def upgrade() -> None:
     _kinds(NEW_KINDS)
     status = sa.Enum(
-        "offered", "accepted", "declined", "expired", name="offer_status", native_enum=False,
-        create_constraint=True, length=32,
+        "offered", "accepted", "declined", "expired", "withdrawn", name="offer_status",
+        native_enum=False, create_constraint=True, length=32,
     )  # fmt: skip
     op.create_table(
         T,

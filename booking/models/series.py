@@ -86,6 +86,7 @@ class OfferStatus(enum.StrEnum):
     ACCEPTED = "accepted"  # booked: ``appointment_id``
     DECLINED = "declined"
     EXPIRED = "expired"  # not taken in time; the slot went on to the next entry
+    WITHDRAWN = "withdrawn"  # the entry left the waitlist while offered; the slot went on
 
 
 class WaitlistOffer(IdMixin, Base):

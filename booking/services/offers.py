@@ -106,7 +106,7 @@ def accept(ctx: Context, *, token: str, escort: EscortIn | None) -> Booked:
         as_patient, kind=kind, location=location, patient=patient, spot=spot, escort=escort,
         override_reason=None,
     )  # fmt: skip
-    _decide(as_patient, offer, OfferStatus.ACCEPTED, appointment_id=booked.appointment.id)
+    waitlist.decide(as_patient, offer, OfferStatus.ACCEPTED, appointment_id=booked.appointment.id)
     update_audited(
         as_patient, entry, {"status": WaitlistStatus.BOOKED}, action="waitlist.book",
         patient_id=patient.id,
@@ -120,9 +120,9 @@ def decline(ctx: Context, *, token: str) -> OfferView:
     offer = _find(ctx, token, lock=True)
     entry = _live(ctx, offer)
     as_patient = ctx.acting_as(Actor.patient(offer.patient_id, "waitlist offer"))
-    _decide(as_patient, offer, OfferStatus.DECLINED)
+    waitlist.decide(as_patient, offer, OfferStatus.DECLINED)
     _back_to_waiting(as_patient, entry)
-    _pass_on(ctx, offer)
+    waitlist.pass_on(ctx, offer)
     return view(ctx, token=token)
 
 
@@ -138,33 +138,14 @@ def expire_due(ctx: Context) -> int:
     )
     expired = list(due)
     for offer in expired:
-        _decide(ctx, offer, OfferStatus.EXPIRED)
+        waitlist.decide(ctx, offer, OfferStatus.EXPIRED)
         entry = ctx.session.get(WaitlistEntry, offer.entry_id)
         if entry is not None and entry.status is WaitlistStatus.MATCHED:
             _back_to_waiting(ctx, entry)
-        _pass_on(ctx, offer)
+        waitlist.pass_on(ctx, offer)
     return len(expired)
-
-
-def _decide(ctx: Context, offer: WaitlistOffer, status: OfferStatus, **extra: object) -> None:
-    release_hold(ctx, offer)
-    changes = {"status": status, "decided_at": ctx.now, **extra}
-    update_audited(
-        ctx, offer, changes, action=f"waitlist.offer_{status.value}", patient_id=offer.patient_id
-    )
 
 
 def _back_to_waiting(ctx: Context, entry: WaitlistEntry) -> None:
     changes = {"status": WaitlistStatus.WAITING}
     update_audited(ctx, entry, changes, action="waitlist.requeue", patient_id=entry.patient_id)
-
-
-def _pass_on(ctx: Context, offer: WaitlistOffer) -> None:
-    """Offer the slot to the next fitting entry, if it is still free."""
-    kind = ctx.get(AppointmentType, offer.appointment_type_id, "appointment type")
-    location = ctx.get(Location, offer.location_id, "location")
-    freed = waitlist.FreedSlot(
-        offer.appointment_type_id, offer.location_id, offer.clinician_id, offer.patient_id,
-        offer.starts_at,
-    )  # fmt: skip
-    waitlist.match_freed(ctx, freed=freed, kind=kind, location=location)

@@ -18,6 +18,7 @@ from booking.models import (
     AppointmentType,
     Clinician,
     Location,
+    OfferStatus,
     Patient,
     WaitlistEntry,
     WaitlistOffer,
@@ -28,7 +29,7 @@ from booking.services import occupancy
 from booking.services.audit import record_create, update_audited
 from booking.services.clinic_setup import require_location
 from booking.services.context import Actor, Context
-from booking.services.offer_slots import make_offer
+from booking.services.offer_slots import make_offer, release_hold
 from booking.services.placement import place
 from booking.services.slots import local_day
 from core.errors import Conflict, DomainError
@@ -56,6 +57,10 @@ def withdraw(ctx: Context, *, entry_id: uuid.UUID) -> WaitlistEntry:
         raise Conflict("invalid_transition", f"the entry is already {entry.status.value}")
     changes = {"status": WaitlistStatus.WITHDRAWN}
     update_audited(ctx, entry, changes, action="waitlist.withdraw", patient_id=entry.patient_id)
+    offer = entry.offer
+    if offer is not None and offer.status is OfferStatus.OFFERED:
+        decide(ctx, offer, OfferStatus.WITHDRAWN)  # its link stops; the slot goes on now
+        pass_on(ctx, offer)
     return entry
 
 
@@ -149,3 +154,23 @@ def _free_spot(
         )  # fmt: skip
     except DomainError:
         return None
+
+
+def decide(ctx: Context, offer: WaitlistOffer, status: OfferStatus, **extra: object) -> None:
+    """Record the offer's outcome; its hold goes (the slot is booked or offered on)."""
+    release_hold(ctx, offer)
+    changes = {"status": status, "decided_at": ctx.now, **extra}
+    update_audited(
+        ctx, offer, changes, action=f"waitlist.offer_{status.value}", patient_id=offer.patient_id
+    )
+
+
+def pass_on(ctx: Context, offer: WaitlistOffer) -> WaitlistEntry | None:
+    """Offer a decided offer's slot to the next fitting entry, if the slot is still free."""
+    kind = ctx.get(AppointmentType, offer.appointment_type_id, "appointment type")
+    location = ctx.get(Location, offer.location_id, "location")
+    freed = FreedSlot(
+        offer.appointment_type_id, offer.location_id, offer.clinician_id, offer.patient_id,
+        offer.starts_at,
+    )  # fmt: skip
+    return match_freed(ctx, freed=freed, kind=kind, location=location)

@@ -152,3 +152,41 @@ def test_consent_withdrawn_after_the_offer_was_planned_stops_the_text(
     report = dispatcher.run_once()
     assert report.skipped == 1  # the offer; the freed visit's own cancellation still goes
     assert fake_twilio.to(waiting["patient"]["phone"]) == []
+
+
+def test_leaving_the_waitlist_while_offered_ends_the_link_and_offers_the_slot_on(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn, dispatcher: Dispatcher,
+    fake_twilio: FakeTwilio, clock: FrozenClock,
+) -> None:  # fmt: skip
+    first = join(client, clinic, front_desk)
+    clock.advance(timedelta(minutes=1))
+    second = join(client, clinic, front_desk)
+    free_monday_9(client, clinic, front_desk)
+    dispatcher.run_once()
+    [token] = sms_tokens(fake_twilio, first["patient"]["phone"])
+    left = client.delete(f"/api/v1/waitlist/{first['entry']['id']}", headers=front_desk.headers)
+    assert left.status_code == 204
+    assert _offer(client, token, "accept").json()["code"] == "offer_taken"
+    dispatcher.run_once()
+    assert len(sms_tokens(fake_twilio, second["patient"]["phone"])) == 1
+
+
+def test_a_reschedule_away_offers_the_time_it_left(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn, dispatcher: Dispatcher,
+    fake_twilio: FakeTwilio,
+) -> None:  # fmt: skip
+    waiting = join(client, clinic, front_desk)
+    body = {"appointment_type_id": clinic.consult["id"], "starts_at": MONDAY_9,
+            "clinician_id": clinic.clinicians[0]["id"],
+            "patient": {"given_name": "Kim", "family_name": "Lee", "date_of_birth": "1980-01-01",
+                        "phone": "+16175559911"}}  # fmt: skip
+    booked = client.post("/api/v1/appointments", json=body, headers=front_desk.headers)
+    assert booked.status_code == 201, booked.text
+    moved = client.post(
+        f"/api/v1/appointments/{booked.json()['appointment']['id']}/reschedule",
+        json={"starts_at": "2026-12-01T11:00:00-05:00"}, headers=front_desk.headers,
+    )  # fmt: skip
+    assert moved.status_code == 200, moved.text
+    dispatcher.run_once()
+    [sms] = fake_twilio.to(waiting["patient"]["phone"])
+    assert "Mon 30 Nov, 9:00 AM EST" in sms.body
