@@ -121,7 +121,7 @@ def test_crisis_words_are_urgent_and_answered_with_988_and_911(
         kinds = session.scalars(select(Notice.kind).where(Notice.appointment_id.is_(None)))
         assert list(kinds) == []
     top = client.get("/api/v1/inbox", headers=front_desk.headers).json()[0]
-    assert (top["urgent"], top["state"]) == (True, "unread")
+    assert (top["urgent"], top["state"], top["alert"]) == (True, "unread", "inbox_only")
 
 
 def test_help_names_the_clinic_and_its_phone(
