@@ -277,3 +277,25 @@ def test_concurrent_retries_of_one_text_store_it_once_and_answer_alike(
         answers = list(pool.map(lambda _: deliver(), range(6)))
     assert len(set(answers)) == 1
     assert [row.message_sid for row in stored(database)] == ["SMrace"]
+
+
+@pytest.mark.parametrize("body", ["Stop.", " STOP!! ", "\uff33\uff34\uff2f\uff30", "stop please"])
+def test_stop_in_any_dress_opts_the_number_out_and_answers_so(
+    client: TestClient, database: Database, clinic: Clinic, front_desk: SignedIn, body: str
+) -> None:
+    patient_id = booked(client, clinic, front_desk, 13)["appointment"]["patient_id"]
+    answer = text(client, body, "+16175550013").text
+    assert "no more texts" in answer
+    assert "START" in answer
+    shown = client.get(f"/api/v1/patients/{patient_id}", headers=front_desk.headers).json()
+    assert shown["sms_opted_out_at"] is not None
+    assert shown["sms_consent_at"] is None
+
+
+def test_help_answers_with_the_clinic_its_phone_and_stop(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn
+) -> None:
+    booked(client, clinic, front_desk, 14)
+    answer = text(client, "help!", "+16175550014").text
+    for words in ("Harbor Clinic", "617", "Reply STOP to opt out", "Msg &amp; data rates"):
+        assert words in answer
