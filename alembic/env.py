@@ -11,6 +11,7 @@ from logging.config import fileConfig
 from sqlalchemy.engine import Connection
 
 import booking.models
+import notifications.models  # noqa: F401  (the opt-out registry)
 import scheduler.models  # noqa: F401  (the outbox table joins the one metadata)
 from alembic import context
 from core.db import make_engine

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from booking import message_notices, notice_rules, offer_notices
 from booking.models import Appointment, AppointmentStatus, ContactRestriction, Patient
 from booking.notice_invites import InviteSender, invite_for
-from booking.services.audit import update_audited
+from booking.services import sms_consent
 from booking.services.context import Actor, Context
 from core.clock import Clock
 from core.db import Database
@@ -232,7 +232,8 @@ def recheck(session: Session, notice: Due) -> Check:
         found = offer_notices.recipient(session, notice)
         return found if isinstance(found, Check) else _with_first_sms(session, notice, found)
     if notice.appointment_id is None:  # caused by a text: an alert or a staff reply
-        return message_notices.recheck(session, notice)
+        verdict = message_notices.recheck(session, notice)
+        return _with_first_sms(session, notice, notice.recipient) if verdict.ok else verdict
     appointment = session.get(Appointment, notice.appointment_id)
     if appointment is None:
         return Check(ok=False, reason="appointment_gone")
@@ -283,9 +284,12 @@ def _patient_address(patient: Patient, channel: ChannelKind) -> str | None:
 
 
 def _with_first_sms(session: Session, notice: Due, to: str) -> Check:
-    """The first text to a number carries the consent wording (one indexed lookup)."""
+    """No text to a number in the opt-out registry, whoever it belongs to (an escort's STOP
+    included); the first text to a number carries the consent wording (two indexed lookups)."""
     if notice.channel is not ChannelKind.SMS:
         return Check(ok=True, recipient=to)
+    if sms_consent.opted_out_since(session, to) is not None:
+        return Check(ok=False, reason="opted_out")
     earlier = session.scalar(
         select(Notice.id)
         .where(Notice.channel == ChannelKind.SMS, Notice.recipient == to)
@@ -300,18 +304,12 @@ def _with_first_sms(session: Session, notice: Due, to: str) -> Check:
 
 def opt_out_recorder(clock: Clock) -> OptOut:
     def on_opt_out(session: Session, channel: ChannelKind, recipient: str) -> None:
-        """A number that replied STOP: every patient with it loses SMS consent (audited)."""
+        """A number that replied STOP (Twilio 21610): it joins the opt-out registry and every
+        patient with it loses SMS consent (audited), as a STOP we received ourselves does."""
         if channel is not ChannelKind.SMS:
             return
         ctx = Context(session=session, actor=Actor.system("dispatch"), now=clock.now())
-        patients = session.scalars(
-            select(Patient).where(Patient.phone == recipient, Patient.sms_consent_at.is_not(None))
-        )
-        for patient in list(patients):
-            update_audited(
-                ctx, patient, {"sms_consent_at": None}, action="patient.sms_opt_out",
-                patient_id=patient.id,
-            )  # fmt: skip
+        sms_consent.opt_out(ctx, phone=recipient)
         session.flush()
 
     return on_opt_out

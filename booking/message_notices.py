@@ -75,7 +75,7 @@ def render(
     if kind is K.CRISIS_ALERT:
         return crisis_alert(clinic_name, public_url, context)
     if kind is K.STAFF_REPLY:
-        return staff_reply(context)
+        return staff_reply(clinic_name, context)
     raise ValueError(f"{kind.value} is not a message notice")
 
 

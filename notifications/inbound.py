@@ -42,6 +42,9 @@ _JOINED = {"opt out": "optout", "opt-out": "optout", "stop all": "stopall", "un 
 # Courtesy around a keyword that does not change what it asks for.
 _COURTESY = frozenset({"please", "pls", "plz", "thanks", "thank", "you", "thx", "now", "ok"})
 _NEGATION = r"(?:dont|do not|don t|never|not|no need to|wont|will not|why)"
+# "Wrong number" around a stop word: the text is not for them, and they ask for no more.
+_WRONG_NUMBER = r"(?:wrong\s+(?:number|person|#)|not\s+(?:my|the\s+right)\s+number)"
+_STOP_WORD = r"(?:stop|stopall|unsubscribe|optout|quit|end)"
 # Free text that plainly asks for no more texts (after normalising, apostrophes dropped).
 _OPT_OUT_TEXT = re.compile(
     r"\b(?:"
@@ -55,6 +58,9 @@ _OPT_OUT_TEXT = re.compile(
     r"|(?:remove|take)\s+(?:me|my\s+number|this\s+number)\s+(?:off|from)\s+(?:(?:your|this|the)\s+)?"
     r"(?:texting\s+|text\s+|sms\s+|mailing\s+|contact\s+)?(?:list|texts?|messages?|sms)"
     r"|opt\s*(?:me\s+)?out"
+    r"|(?:stop|stopall|end|quit|cease|cancel)\s+(?:(?:all|the|these|those|your|my|this)\s+)*"
+    r"(?:texts?|txts?|messages?|msgs?|reminders?|notifications?|alerts?|sms)"
+    rf"|{_WRONG_NUMBER}\W+(?:please\s+)?{_STOP_WORD}|{_STOP_WORD}\W+(?:its\s+a\s+)?{_WRONG_NUMBER}"
     r")\b"
 )
 _NEGATED_OPT_OUT = re.compile(rf"\b{_NEGATION}\s+(?:\w+\s+){{0,2}}(?:stop|quit|unsubscribe|opt)")
@@ -77,6 +83,8 @@ def classify(text: str) -> Intent:
         plain = plain.replace(spaced, joined)
     words = _WORDS.findall(plain)
     keyword = _keyword(words)
+    if keyword is None and len(words) > 1 and all(len(word) == 1 for word in words):
+        keyword = _keyword(["".join(words)])  # spelled out: "S T O P", "s.t.o.p"
     if keyword is not None and "?" not in plain.rstrip("?!. "):
         return keyword
     if _OPT_OUT_TEXT.search(plain) and not _NEGATED_OPT_OUT.search(plain) and not _asks(plain):

@@ -29,6 +29,7 @@ __all__ = [
     "PrivacyError",
     "Rendered",
     "audiences",
+    "consent_wording",
     "render",
 ]
 
@@ -69,7 +70,7 @@ def render(
     if channel is ChannelKind.SMS:
         text = _SPACES.sub(" ", _block(kind, f"{prefix}sms", neutral)).strip()
         if context.first_sms:
-            text = f"{text} {_SPACES.sub(' ', _block_of('consent.txt', 'sms', neutral)).strip()}"
+            text = f"{text} {_consent(neutral)}"
         text = to_gsm7(text)
         _check(text)
         return Rendered(text=text)
@@ -79,6 +80,19 @@ def render(
     text = _tidy(_block(kind, f"{prefix}email", body_values))
     text += "\n" + _tidy(_block_of("signature.txt", "email", neutral))
     return Rendered(text=text, subject=subject, html=_html(subject, text, context.manage_url))
+
+
+def consent_wording(clinic_name: str, *, messages_per_visit: int = 4) -> str:
+    """The consent wording the first text to a number carries (DOMAIN.md: the clinic,
+    the frequency, "Msg & data rates may apply", HELP and STOP), for texts that are not
+    rendered from a notice template (a staff member's reply)."""
+    values = {"clinic_name": redact(clinic_name) or _FALLBACKS["clinic_name"],
+              "messages_per_visit": messages_per_visit}  # fmt: skip
+    return to_gsm7(_consent(values))
+
+
+def _consent(values: dict[str, Any]) -> str:
+    return _SPACES.sub(" ", _block_of("consent.txt", "sms", values)).strip()
 
 
 @cache

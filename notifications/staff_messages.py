@@ -3,7 +3,7 @@
 The alert says only that an urgent message came and where to read it: no body, no name,
 no diagnosis or drug word (DOMAIN.md's minimum necessary; email is not a secure channel).
 A staff reply is the staff member's own words, refused upstream if they carry a forbidden
-word, and never changed here.
+word, and never changed here (a number's first text gets the consent wording after them).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 
 from notifications.notices import Rendered
 from notifications.privacy import redact
+from notifications.render import consent_wording
 
 ALERT_SUBJECT = "Urgent message from a patient - open the staff inbox"
 
@@ -39,6 +40,10 @@ def crisis_alert(clinic_name: str, public_url: str, context: Mapping[str, Any]) 
     return Rendered(text=text, subject=ALERT_SUBJECT)
 
 
-def staff_reply(context: Mapping[str, Any]) -> Rendered:
-    """The reply as the staff member wrote it."""
-    return Rendered(text=str(context.get("text") or ""))
+def staff_reply(clinic_name: str, context: Mapping[str, Any]) -> Rendered:
+    """The reply as the staff member wrote it; the first text to a number carries the
+    consent wording after it, like any first text."""
+    text = str(context.get("text") or "")
+    if context.get("first_sms"):
+        text = f"{text} {consent_wording(clinic_name)}"
+    return Rendered(text=text)

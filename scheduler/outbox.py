@@ -61,7 +61,8 @@ def claim(
     query = (
         select(Notice)
         .where(due, Notice.channel.is_not(None), Notice.recipient.is_not(None))
-        .order_by(Notice.due_at)
+        # Same instant: the order they were planned in (a confirmation before a later reply).
+        .order_by(Notice.due_at, Notice.created_at, Notice.id)
         .limit(batch)
         .with_for_update(skip_locked=True)
     )

@@ -1,8 +1,8 @@
 """Waitlist offers: a freed slot offered to one waiting patient through a secret link and a
 hold, and the notice kind of the offer's message.
 
-Revision ID: 0011_waitlist_offers
-Revises: 0010_message_notices
+Revision ID: 0012_waitlist_offers
+Revises: 0011_sms_opt_outs
 Create Date: 2026-12-02 05:00:00
 """
 
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from alembic import op
 
-revision: str = "0011_waitlist_offers"
-down_revision: str | None = "0010_message_notices"
+revision: str = "0012_waitlist_offers"
+down_revision: str | None = "0011_sms_opt_outs"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

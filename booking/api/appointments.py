@@ -11,6 +11,7 @@ from booking.api.deps import AnyStaff, AppSettings, Caller, ClinicalStaff, Front
 from booking.api.throttle import BOOKING_LIMITS, HOLD_LIMITS
 from booking.models import Appointment, AppointmentStatus, Hold
 from booking.schemas.appointments import (
+    AppointmentDetailOut,
     AppointmentOut,
     AvailabilityOut,
     BookedOut,
@@ -26,7 +27,14 @@ from booking.schemas.appointments import (
     UndoIn,
 )
 from booking.schemas.fields import CalendarDate, TimeZoneName
-from booking.services import appointments, changes, idempotency, listing, manage_links
+from booking.services import (
+    appointment_detail,
+    appointments,
+    changes,
+    idempotency,
+    listing,
+    manage_links,
+)
 from booking.services.availability import open_slots_json
 from booking.services.context import Actor
 from core.settings import Settings
@@ -105,9 +113,11 @@ def list_appointments(
     )  # fmt: skip
 
 
-@router.get("/appointments/{appointment_id}", response_model=AppointmentOut)
-def get_appointment(appointment_id: uuid.UUID, ctx: AnyStaff) -> Appointment:
-    return changes.load(ctx, appointment_id, lock=False)
+@router.get("/appointments/{appointment_id}", response_model=AppointmentDetailOut)
+def get_appointment(appointment_id: uuid.UUID, ctx: AnyStaff) -> AppointmentDetailOut:
+    """The appointment, with whom the clinic may text or email about it and what the
+    patient and escort answered."""
+    return appointment_detail.detail(ctx, appointment_id=appointment_id)
 
 
 @router.post("/appointments/{appointment_id}/reschedule", response_model=RescheduleOut)

@@ -123,12 +123,12 @@ CODES: dict[str, dict[int, tuple[str, ...]]] = {
     "mark_handled": {404: ("not_found",)},
     "reply_to_message": {
         404: ("not_found",),
-        409: ("reply_needs_patient", "no_sms_consent", "quiet_hours"),
+        409: ("reply_needs_patient", "opted_out", "no_sms_consent", "quiet_hours"),
         422: ("forbidden_words", "validation_error"),
     },
     "message_patient": {
         404: ("not_found",),
-        409: ("no_sms_consent", "quiet_hours"),
+        409: ("opted_out", "no_sms_consent", "quiet_hours"),
         422: ("forbidden_words", "validation_error"),
     },
     "patient_conversation": {404: ("not_found",)},

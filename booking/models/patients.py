@@ -5,11 +5,12 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Index, String, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from booking.models.setup import str_enum
 from core.db import Base, IdMixin
+from notifications.models import SmsOptOut
 
 
 class ContactRestriction(enum.StrEnum):
@@ -37,6 +38,14 @@ class Patient(IdMixin, Base):
         str_enum(ContactRestriction, "contact_restriction"), default=ContactRestriction.NONE
     )
     no_escort_messages: Mapped[bool] = mapped_column(default=False)
+    # Since when the patient's number is in the opt-out registry (it replied STOP): read with
+    # the patient, so every view of them shows it (one indexed lookup on a unique column).
+    sms_opted_out_at: Mapped[datetime | None] = column_property(
+        select(SmsOptOut.opted_out_at)
+        .where(SmsOptOut.phone == phone)
+        .correlate_except(SmsOptOut)
+        .scalar_subquery()
+    )
     consult_completed_at: Mapped[datetime | None]
     consent_signed_at: Mapped[datetime | None]
     rems_enrolled_at: Mapped[datetime | None]

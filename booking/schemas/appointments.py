@@ -8,7 +8,7 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
-from booking.models import AppointmentStatus, WaitlistStatus
+from booking.models import AppointmentStatus, ContactRestriction, WaitlistStatus
 from booking.schemas.fields import (
     CalendarDate,
     Instant,
@@ -122,6 +122,30 @@ class AppointmentOut(PatientAppointmentOut):
     cancel_reason: str | None
     attendance_confirmed_at: Instant | None  # the patient replied C / CONFIRM / YES
     ride_confirmed_at: Instant | None  # the patient or the escort did, for a visit with a ride
+
+
+class AppointmentDetailOut(AppointmentOut):
+    """One appointment as staff open it: the record, and whom the clinic may text or email
+    about it now (the patient's consent and opt-out, the escort number's opt-out), beside
+    what they answered (``attendance_confirmed_at``, ``ride_confirmed_at``)."""
+
+    ride_needed: bool = Field(
+        description="a treatment (or a visit with an escort named): its ride is confirmed by "
+        "the patient's or the escort's reply"
+    )
+    patient_sms_consent_at: Instant | None = Field(
+        description="the patient consented to texts (null: never given, or a STOP withdrew it)"
+    )
+    patient_sms_opted_out_at: Instant | None = Field(
+        description="the patient's number replied STOP at this moment and has not opted back "
+        "in: nothing is texted to it"
+    )
+    patient_email_consent_at: Instant | None
+    contact_restriction: ContactRestriction
+    no_escort_messages: bool = Field(description="the patient asked that the escort not be told")
+    escort_sms_opted_out_at: Instant | None = Field(
+        description="the escort's number replied STOP at this moment: no escort texts to it"
+    )
 
 
 class ManageLink(OutSchema):

@@ -17,6 +17,15 @@ class InboxState(enum.StrEnum):
     HANDLED = "handled"
 
 
+class AlertState(enum.StrEnum):
+    """Where the on-call email about an urgent text stands."""
+
+    PENDING = "pending"  # queued or being retried
+    SENT = "sent"  # the mail server took it
+    FAILED = "failed"  # it will not go: the inbox is the only alarm left
+    INBOX_ONLY = "inbox_only"  # no on-call address is set
+
+
 class InboxMessageOut(OutSchema):
     id: uuid.UUID
     received_at: Instant
@@ -24,6 +33,10 @@ class InboxMessageOut(OutSchema):
     body: str
     intent: Intent
     urgent: bool  # crisis words: first in the list until handled
+    alert: AlertState | None = Field(
+        description="an urgent text's on-call email: pending, sent, failed (such a text is "
+        "listed first of all) or inbox_only; null for a text that is not urgent"
+    )
     sender: Sender  # shared: a number two patients share, staff choose
     patient_id: uuid.UUID | None
     appointment_id: uuid.UUID | None

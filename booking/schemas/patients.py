@@ -78,7 +78,13 @@ class PatientOut(OutSchema):
     phone: str | None
     email: str | None
     timezone: str | None
-    sms_consent_at: Instant | None
+    sms_consent_at: Instant | None = Field(
+        description="consent to texts (null: never given, or a STOP withdrew it)"
+    )
+    sms_opted_out_at: Instant | None = Field(
+        description="the patient's number replied STOP at this moment and has not texted START "
+        "since: nothing is texted to it, whatever consent staff record"
+    )
     email_consent_at: Instant | None
     contact_restriction: ContactRestriction
     no_escort_messages: bool

@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import inspect, select
+from sqlalchemy import Column, inspect, select
 
 from booking.models import AuditEvent
 from booking.services.context import Context
@@ -21,12 +21,13 @@ def is_secret(field: str) -> bool:
 
 
 def snapshot(entity: Base) -> dict[str, Any]:
-    """The entity's column values as JSON-safe data, secrets left out."""
+    """The entity's column values as JSON-safe data, secrets left out (and values read
+    from other tables, such as a patient's opt-out moment, which the entity does not own)."""
     mapper = inspect(type(entity))
     return {
         column.key: _json_safe(getattr(entity, column.key))
         for column in mapper.column_attrs
-        if not is_secret(column.key)
+        if not is_secret(column.key) and isinstance(column.expression, Column)
     }
 
 

@@ -21,7 +21,7 @@ from booking.models import (
     WaitlistOffer,
 )
 from booking.notice_rules import quiet_hours
-from booking.services import occupancy
+from booking.services import occupancy, sms_consent
 from booking.services.audit import record_create
 from booking.services.context import Context
 from core.tokens import hash_token, new_token
@@ -77,13 +77,20 @@ def _facts(
         offer_id=offer.id, patient_id=patient.id, starts_at=offer.starts_at,
         zone=location.timezone, window_minutes=minutes, offer_path=offer_path(token),
         patient_name=patient.given_name, patient_phone=patient.phone,
-        patient_email=patient.email, sms_consent=patient.sms_consent_at is not None,
+        patient_email=patient.email, sms_consent=_takes_texts(ctx, patient),
         email_consent=patient.email_consent_at is not None,
         contact_restriction=ContactRestriction(patient.contact_restriction.value),
         patient_zone=patient.timezone, location_name=location.name,
         location_address=location.address, location_phone=location.phone or "",
         visit_name=kind.public_name,
     )  # fmt: skip
+
+
+def _takes_texts(ctx: Context, patient: Patient) -> bool:
+    """Consent given and the number not in the opt-out registry: checked now, not only when
+    sending, because a text refused then would not fall back to email in time."""
+    consented = patient.sms_consent_at is not None
+    return consented and sms_consent.opted_out_since(ctx.session, patient.phone) is None
 
 
 def release_hold(ctx: Context, offer: WaitlistOffer) -> None:

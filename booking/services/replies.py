@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from booking.message_notices import queue_staff_reply, sms_allowed
 from booking.models import Appointment, InboundMessage, Location, Patient, StaffReply
+from booking.services import sms_consent
 from booking.services.audit import record_create
 from booking.services.context import Context
 from core.errors import Conflict, Invalid
@@ -60,8 +61,7 @@ def _send(
             "forbidden_words", "a text may not name a drug, a treatment or a diagnosis",
             words=sorted(set(words)),
         )  # fmt: skip
-    if patient.phone is None or not sms_allowed(patient):
-        raise Conflict("no_sms_consent", "the patient has not consented to texts, or opted out")
+    phone = _textable(ctx, patient)
     zone = _zone(ctx, patient, inbound)
     quiet = not allowed(ctx.now, ZoneInfo(zone), hours)
     reason = (reason or "").strip() or None
@@ -71,17 +71,38 @@ def _send(
         )
     reply = StaffReply(
         patient_id=patient.id, inbound_id=inbound.id if inbound else None,
-        to_number=patient.phone, body=text, sent_by=ctx.actor.id, created_at=ctx.now,
+        to_number=phone, body=text, sent_by=ctx.actor.id, created_at=ctx.now,
         quiet_hours_reason=reason if quiet else None,
     )  # fmt: skip
     ctx.session.add(reply)
     record_create(ctx, reply, action=REPLY_ACTION, patient_id=patient.id)
     queue_staff_reply(
-        ctx.session, reply_id=reply.id, patient_id=patient.id, phone=patient.phone, text=text,
+        ctx.session, reply_id=reply.id, patient_id=patient.id, phone=phone, text=text,
         zone=zone, now=ctx.now,
     )  # fmt: skip
     ctx.session.flush()
     return shown(reply, status="pending")
+
+
+def _textable(ctx: Context, patient: Patient) -> str:
+    """The patient's number, if a text may go to it now: not one that replied STOP (409
+    ``opted_out``, until it texts START), and one the patient consented to be texted at
+    (409 ``no_sms_consent``: never given, withdrawn, or email only)."""
+    since = sms_consent.opted_out_since(ctx.session, patient.phone)
+    if since is not None:
+        raise Conflict(
+            "opted_out",
+            f"this number replied STOP on {since:%Y-%m-%d %H:%M} UTC: nothing is texted to it "
+            "until it texts START",
+            opted_out_at=since.isoformat(),
+        )  # fmt: skip
+    if patient.phone is None or not sms_allowed(patient):
+        raise Conflict(
+            "no_sms_consent",
+            "the patient has not consented to texts (or asked for email only): record their "
+            "consent first",
+        )  # fmt: skip
+    return patient.phone
 
 
 def _zone(ctx: Context, patient: Patient, inbound: InboundMessage | None) -> str:

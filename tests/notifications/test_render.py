@@ -139,7 +139,7 @@ def test_the_first_text_to_a_number_carries_the_consent_wording(kind: NoticeTemp
     later = render(kind, audience, ChannelKind.SMS, PLAUSIBLE).text
     for words in ("Riverside Wellness Center", "msgs per visit", "Msg & data rates may apply"):
         assert words in first
-    assert "Reply HELP for help, STOP to opt out." in first
+    assert "Reply STOP to opt out, HELP for help." in first
     assert "STOP" not in later
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from notifications.privacy import forbidden_terms_in
+from notifications.render import consent_wording
 from notifications.staff_messages import ALERT_SUBJECT, crisis_alert, inbox_link, staff_reply
 
 PATIENT = "0b7c4f0e-0000-4000-8000-000000000001"
@@ -25,5 +26,19 @@ def test_an_unmatched_senders_alert_links_the_whole_unread_inbox() -> None:
 
 
 def test_a_staff_reply_is_sent_as_written() -> None:
-    assert staff_reply({"text": "See you Monday at 9."}).text == "See you Monday at 9."
-    assert staff_reply({}).subject is None
+    assert staff_reply("Clinic", {"text": "See you Monday at 9."}).text == "See you Monday at 9."
+    assert staff_reply("Clinic", {}).subject is None
+
+
+def test_a_staff_reply_that_is_the_numbers_first_text_carries_the_consent_wording() -> None:
+    first = staff_reply("Harbor Clinic", {"text": "See you Monday.", "first_sms": True}).text
+    assert first.startswith("See you Monday. Harbor Clinic appointment texts")
+    for words in ("msgs per visit", "Msg & data rates may apply", "Reply STOP to opt out",
+                  "HELP"):  # fmt: skip
+        assert words in first
+
+
+def test_the_consent_wording_never_names_a_drug_even_in_the_clinic_name() -> None:
+    wording = consent_wording("Ketamine Wellness")
+    assert "etamine" not in wording
+    assert "Reply STOP to opt out, HELP for help." in wording

@@ -35,7 +35,7 @@ def settings(database: Database) -> Settings:
     return Settings(
         database_url=database.engine.url.render_as_string(hide_password=False),
         secret_key="test-secret", session_ttl_hours=24 * 30, public_url=PUBLIC,
-        name="Harbor Clinic", email_from="notices@clinic.example",
+        name="Harbor Clinic", email_from="notices@clinic.example", twilio_auth_token=AUTH_TOKEN,
     )  # fmt: skip
 
 

@@ -3,6 +3,8 @@ row, sent by the dispatcher over real SMTP (the aiosmtpd fake), minimum necessar
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -106,3 +108,32 @@ def test_a_refused_delivery_is_retried_not_dropped(
     (alert,) = _alerts(database)
     assert (alert.status, alert.attempts) == (NoticeStatus.PENDING, 1)
     assert alert.due_at > clock.now()
+
+
+def _inbox(client: TestClient, staff: SignedIn) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = client.get("/api/v1/inbox", headers=staff.headers).json()
+    return rows
+
+
+def test_the_inbox_shows_each_alerts_state_and_a_failed_one_stays_on_top(
+    client: TestClient, database: Database, settings: Settings, clock: FrozenClock,
+    fake_smtp: FakeSmtp, front_desk: SignedIn,
+) -> None:  # fmt: skip
+    fake_smtp.reject(ONCALL, "550 5.1.1 Mailbox unavailable")
+    text(client, "I want to end my life", "+16175550997")
+    assert [(r["urgent"], r["alert"]) for r in _inbox(client, front_desk)] == [(True, "pending")]
+    Dispatcher.build(database, settings, clock).run_once()
+    assert _alerts(database)[0].status is NoticeStatus.FAILED
+    failed_id = _inbox(client, front_desk)[0]["id"]
+    fake_smtp.rejections.clear()
+    clock.advance(timedelta(minutes=5))
+    text(client, "C", "+16175550996")
+    text(client, "i want to kill myself", "+16175550995")  # newer, and its alert will go
+    Dispatcher.build(database, settings, clock).run_once()
+    rows = _inbox(client, front_desk)
+    assert [(r["id"] == failed_id, r["urgent"], r["alert"]) for r in rows] == [
+        (True, True, "failed"), (False, True, "sent"), (False, False, None),
+    ]  # fmt: skip
+    handled = client.post(f"/api/v1/inbox/{failed_id}/handled", headers=front_desk.headers)
+    assert handled.json()["alert"] == "failed"  # still says the on-call was never told
+    assert _inbox(client, front_desk)[0]["alert"] == "sent"  # handled: the next urgent one

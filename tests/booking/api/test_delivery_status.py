@@ -87,6 +87,7 @@ def test_undelivered_with_21610_fails_the_notice_and_opts_the_number_out(
         patient = session.scalar(select(Patient).where(Patient.phone == "+16175550040"))
         assert patient is not None
         assert patient.sms_consent_at is None
+        assert patient.sms_opted_out_at is not None  # in the registry, like a STOP we got
 
 
 def test_a_report_for_an_unknown_message_changes_nothing(

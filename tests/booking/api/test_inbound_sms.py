@@ -6,12 +6,13 @@ from __future__ import annotations
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from booking.dispatching import Dispatcher
+from booking.dispatching import Dispatcher, recheck
 from booking.models import InboundMessage, Patient
 from booking.services import inbound
 from booking.services.context import Actor, Context
@@ -20,7 +21,10 @@ from core.db import Database
 from core.settings import Settings
 from notifications.channels.base import ChannelKind
 from notifications.channels.twilio_sms import TwilioSms
+from scheduler.dispatch import Check
 from scheduler.models import Notice
+from scheduler.outbox import Due
+from scheduler.rules import Audience, NoticeKind
 from tests.booking.api.conftest import Clinic, patient_details
 from tests.booking.api.inbound_helpers import (
     ESCORT,
@@ -117,7 +121,7 @@ def test_crisis_words_are_urgent_and_answered_with_988_and_911(
         kinds = session.scalars(select(Notice.kind).where(Notice.appointment_id.is_(None)))
         assert list(kinds) == []
     top = client.get("/api/v1/inbox", headers=front_desk.headers).json()[0]
-    assert (top["urgent"], top["state"]) == (True, "unread")
+    assert (top["urgent"], top["state"], top["alert"]) == (True, "unread", "inbox_only")
 
 
 def test_help_names_the_clinic_and_its_phone(
@@ -197,23 +201,43 @@ def test_an_opt_out_between_planning_and_sending_stops_the_send(
         assert session.scalar(select(func.count()).select_from(InboundMessage)) == 1
 
 
-def test_an_escorts_stop_ends_escort_texts_and_dont_stop_changes_nothing(
-    client: TestClient, database: Database, clinic: Clinic, front_desk: SignedIn
-) -> None:
+def _escort_check(database: Database, clock: FrozenClock, visit: dict[str, Any]) -> Check:
+    """What dispatch decides, at send time, about a pickup notice to the visit's escort."""
+    due = Due(
+        id=uuid.uuid4(), appointment_id=uuid.UUID(visit["id"]), key="test/pickup",
+        kind=NoticeKind.PICKUP, audience=Audience.ESCORT, channel=ChannelKind.SMS,
+        recipient=ESCORT, zone="America/New_York", due_at=clock.now(), send_before=None,
+        attempts=1, context={}, fallbacks=(),
+    )  # fmt: skip
+    with database.session() as session:
+        return recheck(session, due)
+
+
+def test_an_escorts_stop_ends_texts_to_that_number_and_start_brings_them_back(
+    client: TestClient, database: Database, clinic: Clinic, front_desk: SignedIn,
+    clock: FrozenClock,
+) -> None:  # fmt: skip
     escort = {"name": "Pat Rivera", "phone": "617-555-0199"}
     visit = booked(client, clinic, front_desk, 11, escort=escort)["appointment"]
+    url = f"/api/v1/appointments/{visit['id']}"
     assert "<Message>" not in text(client, "don't stop", ESCORT).text
-    with database.session() as session:
-        patient = session.get(Patient, uuid.UUID(visit["patient_id"]))
-        assert patient is not None
-        assert not patient.no_escort_messages
-    text(client, "STOP", ESCORT)
-    with database.session() as session:
-        patient = session.get(Patient, uuid.UUID(visit["patient_id"]))
-        assert patient is not None
-        assert patient.no_escort_messages
-        assert patient.sms_consent_at is not None  # the patient's own texts go on
-    assert [r.action for r in stored(database)] == ["for_staff", "opted_out"]
+    assert _escort_check(database, clock, visit).ok
+    assert "no more texts" in text(client, "STOP", ESCORT).text
+    assert _escort_check(database, clock, visit) == Check(ok=False, reason="opted_out")
+    shown = client.get(url, headers=front_desk.headers).json()
+    assert shown["escort_sms_opted_out_at"] is not None
+    assert shown["patient_sms_opted_out_at"] is None  # the patient's own texts go on
+    assert shown["patient_sms_consent_at"] is not None
+    assert shown["no_escort_messages"] is False  # the patient's own choice is untouched
+    assert "texts are back on" in text(client, "unstop", ESCORT).text
+    assert _escort_check(database, clock, visit).ok
+    assert client.get(url, headers=front_desk.headers).json()["escort_sms_opted_out_at"] is None
+    text(client, "Stop.", ESCORT)
+    text(client, "START", ESCORT)
+    assert _escort_check(database, clock, visit).ok
+    assert [r.action for r in stored(database)] == [
+        "for_staff", "opted_out", "opted_in", "opted_out", "opted_in",
+    ]  # fmt: skip
 
 
 def test_an_oversized_body_is_refused_unread_and_changes_nothing(
@@ -253,3 +277,25 @@ def test_concurrent_retries_of_one_text_store_it_once_and_answer_alike(
         answers = list(pool.map(lambda _: deliver(), range(6)))
     assert len(set(answers)) == 1
     assert [row.message_sid for row in stored(database)] == ["SMrace"]
+
+
+@pytest.mark.parametrize("body", ["Stop.", " STOP!! ", "\uff33\uff34\uff2f\uff30", "stop please"])
+def test_stop_in_any_dress_opts_the_number_out_and_answers_so(
+    client: TestClient, database: Database, clinic: Clinic, front_desk: SignedIn, body: str
+) -> None:
+    patient_id = booked(client, clinic, front_desk, 13)["appointment"]["patient_id"]
+    answer = text(client, body, "+16175550013").text
+    assert "no more texts" in answer
+    assert "START" in answer
+    shown = client.get(f"/api/v1/patients/{patient_id}", headers=front_desk.headers).json()
+    assert shown["sms_opted_out_at"] is not None
+    assert shown["sms_consent_at"] is None
+
+
+def test_help_answers_with_the_clinic_its_phone_and_stop(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn
+) -> None:
+    booked(client, clinic, front_desk, 14)
+    answer = text(client, "help!", "+16175550014").text
+    for words in ("Harbor Clinic", "617", "Reply STOP to opt out", "Msg &amp; data rates"):
+        assert words in answer

@@ -16,7 +16,7 @@ from core.db import Database
 from core.settings import Settings
 from notifications.channels.base import ChannelKind
 from notifications.channels.twilio_sms import TwilioSms
-from tests.booking.api.conftest import Clinic
+from tests.booking.api.conftest import Clinic, patient_details
 from tests.booking.api.inbound_helpers import booked, settings, text
 from tests.conftest import SignedIn
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
@@ -49,7 +49,12 @@ def _reply(client: TestClient, staff: SignedIn, message_id: str, **body: Any) ->
 
 
 def _replies_sent(fake_twilio: FakeTwilio, phone: str, body: str) -> list[str]:
-    return [sms.body for sms in fake_twilio.to(phone) if sms.body == body]
+    """Texts to ``phone`` that are the reply ``body``: as written, and followed by the consent
+    wording when it was the number's first text (it may go before the visit's confirmation,
+    both being due at the same instant)."""
+    return [
+        sms.body for sms in fake_twilio.to(phone) if sms.body.split(" Harbor Clinic ")[0] == body
+    ]
 
 
 def test_a_reply_goes_by_sms_is_audited_and_joins_the_conversation(
@@ -78,7 +83,7 @@ def test_a_reply_goes_by_sms_is_audited_and_joins_the_conversation(
     assert [e["action"] for e in events.json()] == ["patient.sms_reply"]
 
 
-def test_no_consent_or_an_opt_out_is_409_and_queues_nothing(
+def test_an_opted_out_number_is_409_opted_out_and_queues_nothing(
     client: TestClient, clinic: Clinic, front_desk: SignedIn, dispatcher: Dispatcher,
     fake_twilio: FakeTwilio,
 ) -> None:  # fmt: skip
@@ -87,14 +92,36 @@ def test_no_consent_or_an_opt_out_is_409_and_queues_nothing(
     text(client, "STOP", "+16175550032")
     refused = _reply(client, front_desk, message["id"], text="Lot B, behind the building.")
     assert refused.status_code == 409
-    assert refused.json()["code"] == "no_sms_consent"
+    assert refused.json()["code"] == "opted_out"
+    assert "START" in refused.json()["detail"]
+    assert refused.json()["opted_out_at"].startswith("2026-")
     direct = client.post(
         f"/api/v1/patients/{patient_id}/messages", json={"text": "Hello"},
         headers=front_desk.headers,
     )  # fmt: skip
-    assert (direct.status_code, direct.json()["code"]) == (409, "no_sms_consent")
+    assert (direct.status_code, direct.json()["code"]) == (409, "opted_out")
+    # Staff ticking consent again does not override the number's own STOP.
+    patch = {"sms_consent": True}
+    url = f"/api/v1/patients/{patient_id}"
+    assert client.patch(url, json=patch, headers=front_desk.headers).status_code == 200
+    again = _reply(client, front_desk, message["id"], text="Lot B, behind the building.")
+    assert (again.status_code, again.json()["code"]) == (409, "opted_out")
     dispatcher.run_once()
     assert _replies_sent(fake_twilio, "+16175550032", "Lot B, behind the building.") == []
+
+
+def test_a_patient_who_never_consented_is_409_no_sms_consent(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn
+) -> None:
+    patient = patient_details(36) | {"sms_consent": False}
+    made = client.post("/api/v1/patients", json=patient, headers=front_desk.headers)
+    assert made.status_code == 201, made.text
+    refused = client.post(
+        f"/api/v1/patients/{made.json()['id']}/messages", json={"text": "Hello"},
+        headers=front_desk.headers,
+    )  # fmt: skip
+    assert (refused.status_code, refused.json()["code"]) == (409, "no_sms_consent")
+    assert "consent" in refused.json()["detail"]
 
 
 def test_an_opt_out_after_the_reply_was_written_stops_the_send(
@@ -155,3 +182,19 @@ def test_a_text_from_an_unknown_number_cannot_be_replied_to(
     assert (refused.status_code, refused.json()["code"]) == (409, "reply_needs_patient")
     blank = _reply(client, front_desk, message["id"], text="   ")
     assert (blank.status_code, blank.json()["code"]) == (422, "validation_error")
+
+
+def test_a_staff_text_that_is_the_numbers_first_carries_the_consent_wording_once(
+    client: TestClient, front_desk: SignedIn, dispatcher: Dispatcher, fake_twilio: FakeTwilio
+) -> None:
+    made = client.post("/api/v1/patients", json=patient_details(37), headers=front_desk.headers)
+    assert made.status_code == 201, made.text
+    url = f"/api/v1/patients/{made.json()['id']}/messages"
+    for words in ("Welcome to the clinic.", "See you soon."):
+        sent = client.post(url, json={"text": words}, headers=front_desk.headers)
+        assert sent.status_code == 201, sent.text
+        dispatcher.run_once()
+    first, second = (sms.body for sms in fake_twilio.to("+16175550037"))
+    assert first.startswith("Welcome to the clinic. Harbor Clinic appointment texts")
+    assert "Msg & data rates may apply. Reply STOP to opt out, HELP for help." in first
+    assert second == "See you soon."

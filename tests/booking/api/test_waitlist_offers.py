@@ -13,6 +13,7 @@ from booking.dispatching import Dispatcher
 from core.clock import FrozenClock
 from notifications.privacy import forbidden_terms_in
 from tests.booking.api.conftest import MONDAY_9, Clinic
+from tests.booking.api.inbound_helpers import text
 from tests.booking.api.offer_helpers import (
     dispatcher,
     entries,
@@ -190,3 +191,17 @@ def test_a_reschedule_away_offers_the_time_it_left(
     dispatcher.run_once()
     [sms] = fake_twilio.to(waiting["patient"]["phone"])
     assert "Mon 30 Nov, 9:00 AM EST" in sms.body
+
+
+def test_a_number_that_replied_stop_is_offered_the_slot_by_email(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn, dispatcher: Dispatcher,
+    fake_twilio: FakeTwilio, fake_smtp: FakeSmtp,
+) -> None:  # fmt: skip
+    waiting = join(client, clinic, front_desk, email_consent=True)
+    assert text(client, "STOP", waiting["patient"]["phone"]).status_code == 200
+    free_monday_9(client, clinic, front_desk)
+    shown = entries(client, front_desk)[waiting["entry"]["id"]]
+    assert shown["offer_channel"] == "email"
+    dispatcher.run_once()
+    assert [m for m in fake_smtp.received if waiting["patient"]["email"] in m.rcpt_tos] != []
+    assert [s for s in fake_twilio.to(waiting["patient"]["phone"]) if "/offers/" in s.body] == []
