@@ -39,9 +39,7 @@ def test_a_patient_books_a_consult_from_the_public_page(
     page.goto("/")
     page.get_by_role("link", name="Consultation").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Choose a time: Consultation")
-    expect(page.get_by_label("Times are shown in this time zone")).to_have_value(
-        "America/New_York"
-    )
+    expect(page.get_by_label("Times are shown in this time zone")).to_have_value("America/New_York")
     check_page(page, "book-times")
     chosen = _choose_first_time(page)
     page.get_by_role("button", name="Hold this time").click()
