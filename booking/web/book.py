@@ -269,7 +269,9 @@ def confirm(
         return _details_page(page, **shown, errors=readable(invalid), status_code=422)
     try:
         with page.ctx.session.begin_nested():
-            booked = idempotency.book_once(page.ctx, data=data, key=None)
+            # Keyed by the hold: a second press of the button (or a reload of the POST)
+            # gives the same appointment again, never a second one or a false "taken".
+            booked = idempotency.book_once(page.ctx, data=data, key=f"page-hold:{hold}")
     except DomainError as refused:
         if refused.code == "slot_taken" or refused.code == "not_found":
             return _times_page(page, type_id=type, location_id=location, tz=tz or None,

@@ -88,7 +88,7 @@ def reschedule_times(
     if view is None:
         return _missing(page)
     if not view.reschedule.allowed:
-        return _manage_page(page, view, token=token, message=view.reschedule.note)
+        return _manage_page(page, view, token=token, message=sentence(view.reschedule.note))
     return _times_page(page, view, token=token, tz=tz, week=week)
 
 

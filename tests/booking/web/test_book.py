@@ -165,3 +165,29 @@ def test_an_unknown_visit_type_lists_the_bookable_ones(page: Page, demo_clinic: 
     assert response.status == 404
     expect(page.get_by_role("link", name="Consultation")).to_be_visible()
     check_page(page, "book-types")
+
+
+def test_pressing_book_twice_books_once(http: httpx.Client, live_server: LiveServer,
+                                        demo_clinic: object) -> None:  # fmt: skip
+    kind = clinic.type_id(http)
+    times_page = http.get(f"/book?type={kind}").text
+    token = re.search(r'name="csrf_token" value="(\w+)"', times_page)
+    location = re.search(r'name="location" value="([^"]+)"', times_page)
+    slot = re.search(r'name="slot" id="[^"]+" value="([^"]+)"', times_page)
+    assert token
+    assert location
+    assert slot
+    form = {"csrf_token": token[1], "type": kind, "location": location[1]}
+    held = http.post("/book/hold", data=form | {"slot": slot[1]})
+    assert held.status_code == 303
+    query = dict(httpx.URL(held.headers["location"]).params)
+    details = {k: query[k] for k in ("hold", "starts", "until")} | {
+        "given_name": "Ann", "family_name": "Lee", "date_of_birth": "1980-02-03",
+        "phone": "+16175550111",
+    }  # fmt: skip
+    first = http.post("/book/details", data=form | details)
+    second = http.post("/book/details", data=form | details)
+    assert first.status_code == second.status_code == 303
+    assert second.headers["location"].startswith("/manage/")
+    with live_server.database.session() as session:
+        assert len(session.scalars(select(Appointment)).all()) == 1
