@@ -278,4 +278,4 @@ def confirm(
                                week=None, link=link, message=TAKEN, status_code=409)  # fmt: skip
         return _details_page(page, **shown, errors=[refused.message[0].upper()
                              + refused.message[1:]], status_code=refused.status)  # fmt: skip
-    return see_other(f"/manage/{booked.manage_token}?booked=1" + (f"&tz={tz}" if tz else ""))
+    return see_other(f"/manage/{booked.manage_token}?" + _query({"booked": 1, "tz": tz}))
