@@ -24,7 +24,15 @@ $(JS_STAMP): tests/js/package.json tests/js/package-lock.json
 	rm -f tests/js/node_modules/.installed-*
 	touch $@
 
-install: $(STAMP) $(JS_STAMP)
+# The page tests' browser: Debian's chromium, driven by Playwright (no browser download).
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+$(CHROMIUM):
+	command -v chromium >/dev/null || { $(SUDO) apt-get update -q && \
+	  $(SUDO) apt-get install -y -q --no-install-recommends chromium; }
+
+install: $(STAMP) $(JS_STAMP) $(CHROMIUM)
 
 ## Start the product on SQLite with the demo clinic seeded; prints the URLs and logins.
 ## Every process it starts gets the same settings: exported for the whole recipe, and a
@@ -54,4 +62,4 @@ pytest: install
 test: lint typecheck pytest
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache clinic.db clinic.db-wal clinic.db-shm
+	rm -rf test-output $(VENV) .mypy_cache .ruff_cache .pytest_cache clinic.db clinic.db-wal clinic.db-shm

@@ -8,8 +8,9 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 
+from booking import web
 from booking.api import (
     appointments,
     attention,
@@ -42,7 +43,6 @@ from core.settings import Settings, get_settings
 # The booking routes here serve patients and decide per request what a caller may do.
 PUBLIC_ROUTES = frozenset(
     {
-        ("GET", "/"),
         ("GET", "/health"),
         ("GET", "/openapi.json"),
         ("GET", "/docs"),
@@ -61,6 +61,7 @@ PUBLIC_ROUTES = frozenset(
         ("POST", "/api/v1/offers/{token}/decline"),
         ("GET", "/feeds/{token:feed_token}.ics"),  # the secret URL is the credential
         *webhooks.SIGNED_ROUTES,  # public, but only Twilio's signed requests are served
+        *web.PUBLIC_PAGES,
     }
 )
 
@@ -132,7 +133,7 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     app.add_api_route("/health", health, methods=["GET"], tags=["ops"], responses=HEALTH)
-    app.add_api_route("/", home, methods=["GET"], include_in_schema=False)
+    web.install(app)  # after problems.install: pages answer HTML, the API problem JSON
     openapi.install(app)
     return app
 
@@ -168,12 +169,3 @@ def health(request: Request) -> JSONResponse:
     ok = database.ping()
     body: dict[str, Any] = {"status": "ok" if ok else "degraded", "database": ok}
     return JSONResponse(body, status_code=200 if ok else 503)
-
-
-def home() -> HTMLResponse:
-    return HTMLResponse(
-        "<!doctype html><html lang=en><meta charset=utf-8><title>Clinic</title>"
-        "<h1>Clinic booking and reminders</h1><ul>"
-        "<li><a href=/docs>API documentation</a></li>"
-        "<li><a href=/health>Health</a></li></ul>"
-    )

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
+from booking import web
 from booking.demo import seed
 from booking.dispatching import Dispatcher
 from booking.models import Role
@@ -51,6 +52,9 @@ def cmd_demo(_args: argparse.Namespace) -> int:
     database.dispose()
     url = get_settings().public_url.rstrip("/")
     print("Demo clinic ready: Harbor Clinic (America/New_York)")
+    print("  Pages:")
+    for what, path in web.addresses():
+        print(f"    {what:<32} {url}{path}")
     print(f"  API docs:  {url}/docs")
     print(f"  Health:    {url}/health")
     print("  Staff logins (passwords are new on every `clinic demo`):")
