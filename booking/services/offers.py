@@ -16,6 +16,7 @@ from sqlalchemy import select
 from booking.gates import check_gates
 from booking.models import (
     AppointmentType,
+    Clinician,
     Location,
     OfferStatus,
     Patient,
@@ -28,6 +29,7 @@ from booking.services import occupancy, waitlist
 from booking.services.appointments import Booked, create_appointment
 from booking.services.audit import update_audited
 from booking.services.context import Actor, Context
+from booking.services.manage_view import display_name
 from booking.services.offer_slots import release_hold
 from booking.services.placement import check_held
 from core.errors import Conflict, DomainError, NotFound
@@ -45,6 +47,10 @@ class OfferView:
     visit_name: str
     location_name: str
     location_address: str
+    # For the offer page; the API's OfferOut leaves them out.
+    clinician: str = ""
+    location_phone: str = ""
+    needs_escort: bool = False
 
 
 def _find(ctx: Context, token: str, *, lock: bool) -> WaitlistOffer:
@@ -68,10 +74,13 @@ def view(ctx: Context, *, token: str) -> OfferView:
     offer = _find(ctx, token, lock=False)
     kind = ctx.get(AppointmentType, offer.appointment_type_id, "appointment type")
     location = ctx.get(Location, offer.location_id, "location")
+    clinician = ctx.get(Clinician, offer.clinician_id, "clinician")
     return OfferView(
         status=_status(ctx, offer).value, starts_at=offer.starts_at,
         expires_at=offer.expires_at, timezone=location.timezone, visit_name=kind.public_name,
         location_name=location.name, location_address=location.address,
+        clinician=display_name(clinician), location_phone=location.phone or "",
+        needs_escort=kind.requires_escort,
     )  # fmt: skip
 
 

@@ -11,12 +11,13 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from booking.web import book, errors, manage, nav, public, signin
+from booking.web import book, errors, manage, nav, offer, public, signin
 
 STATIC = Path(__file__).parent / "static"
-ROUTERS = (public.router, signin.router, book.router, manage.router)
+ROUTERS = (public.router, signin.router, book.router, manage.router, offer.router)
 # Pages anyone may open; the staff pages are held to a role by their PageGuard.
-# The manage pages' secret link is the credential, as for /api/v1/manage.
+# The manage and offer pages' secret link is the credential, as for /api/v1/manage
+# and /api/v1/offers.
 PUBLIC_PAGES = frozenset(
     {
         ("GET", "/"),
@@ -31,6 +32,10 @@ PUBLIC_PAGES = frozenset(
         ("POST", manage.LINK + "/reschedule"),
         ("GET", manage.LINK + "/cancel"),
         ("POST", manage.LINK + "/cancel"),
+        ("GET", offer.LINK),
+        ("POST", offer.LINK + "/accept"),
+        ("POST", offer.LINK + "/decline"),
+        ("GET", offer.LINK + "/declined"),
     }
 )
 
