@@ -1,0 +1,174 @@
+"""The waitlist offer page, opened from the link in the text the dispatcher really sent:
+book the held time, let it go to the next person, or find the offer ended."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import httpx2 as httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from booking.demo import CLINICIANS as DEMO_CLINICIANS
+from booking.demo import DemoLogin
+from booking.dispatching import Dispatcher
+from booking.models import Role
+from booking.web import formats
+from tests.booking.api.offer_helpers import build_dispatcher
+from tests.booking.web import clinic
+from tests.booking.web.browser import check_page
+from tests.booking.web.conftest import LiveServer
+from tests.fakes.smtp import FakeSmtp
+from tests.fakes.twilio import FakeTwilio
+
+MONDAY = date(2026, 11, 30)
+_numbers = itertools.count(1)
+CLINICIANS = re.compile("|".join(re.escape(shown) for _, _, shown in DEMO_CLINICIANS))
+
+
+@pytest.fixture
+def dispatcher(live_server: LiveServer, fake_twilio: FakeTwilio, fake_smtp: FakeSmtp) -> Dispatcher:
+    """Sends with the live server's settings, so the offer link points at it."""
+    return build_dispatcher(
+        live_server.database, live_server.settings, live_server.clock, fake_twilio, fake_smtp
+    )
+
+
+@pytest.fixture
+def desk(http: httpx.Client, demo_clinic: dict[Role, DemoLogin]) -> dict[str, str]:
+    login = demo_clinic[Role.FRONT_DESK]
+    response = http.post(
+        "/api/v1/auth/login", json={"email": login.email, "password": login.password}
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def _join(http: httpx.Client, desk: dict[str, str]) -> dict[str, Any]:
+    """A patient who takes texts, waiting for a consultation on Monday 30 November."""
+    n = next(_numbers)
+    body = {"given_name": "Dana", "family_name": f"Waits{n}", "date_of_birth": "1982-06-01",
+            "phone": f"+1617555{8000 + n:04d}", "sms_consent": True}  # fmt: skip
+    patient = http.post("/api/v1/patients", json=body, headers=desk)
+    assert patient.status_code == 201, patient.text
+    entry = http.post("/api/v1/waitlist", headers=desk, json={
+        "patient_id": patient.json()["id"], "appointment_type_id": clinic.type_id(http),
+        "earliest": str(MONDAY), "latest": str(MONDAY)})  # fmt: skip
+    assert entry.status_code == 201, entry.text
+    return {"phone": patient.json()["phone"], "entry": entry.json()["id"]}
+
+
+def _free_a_monday_time(http: httpx.Client, desk: dict[str, str]) -> str:
+    """Someone books Monday's first consultation and cancels it: the time frees up."""
+    kind = clinic.type_id(http)
+    starts = clinic.open_starts(http, kind, MONDAY)[0]
+    booked = clinic.book(http, kind, starts)["appointment"]
+    url = f"/api/v1/appointments/{booked['id']}/cancel"
+    cancelled = http.post(url, json={"reason": "travel"}, headers=desk)
+    assert cancelled.status_code == 200, cancelled.text
+    return starts
+
+
+def _offer_path(fake_twilio: FakeTwilio, live: LiveServer, phone: str) -> str:
+    """The path of the offer link in the one text sent to ``phone``."""
+    [sms] = fake_twilio.to(phone)
+    found = re.search(re.escape(live.url) + r"(/offers/[A-Za-z0-9_\-]+)", sms.body)
+    assert found is not None, sms.body
+    return found.group(1)
+
+
+def _opened(page: Page, path: str) -> int:
+    """The status the page's address answered with."""
+    response = page.goto(path)
+    assert response is not None
+    return response.status
+
+
+def _entry(http: httpx.Client, desk: dict[str, str], entry: str) -> dict[str, Any]:
+    shown: dict[str, Any] = next(
+        e for e in http.get("/api/v1/waitlist", headers=desk).json() if e["id"] == entry
+    )
+    return shown
+
+
+def test_a_waiting_patient_books_the_offered_time_from_the_text(
+    page: Page, http: httpx.Client, desk: dict[str, str], dispatcher: Dispatcher,
+    fake_twilio: FakeTwilio, live_server: LiveServer,
+) -> None:  # fmt: skip
+    waiting = _join(http, desk)
+    starts = _free_a_monday_time(http, desk)
+    dispatcher.run_once()
+    path = _offer_path(fake_twilio, live_server, waiting["phone"])
+
+    assert _opened(page, path) == 200
+    expect(page.get_by_role("heading", level=1)).to_have_text("A time has opened up for you")
+    local = formats.when(datetime.fromisoformat(starts), "America/New_York")
+    assert local.startswith("Monday 30 November 2026 at ")
+    expect(page.get_by_text(f"{local} (America/New York)")).to_be_visible()
+    expect(page.get_by_text(CLINICIANS)).to_be_visible()
+    expect(page.get_by_text("100 Harbor Street, Suite 2, Boston")).to_be_visible()
+    expect(page.get_by_role("link", name="(617) 555-0100")).to_be_visible()
+    expect(page.get_by_text("Thursday 26 November 2026 at 10:30 AM").first).to_be_visible()
+    expect(page.get_by_label("Their name")).to_have_count(0)  # a consultation needs no escort
+    check_page(page, "offer")
+
+    page.get_by_role("button", name="Book this time").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("You are booked")
+    token = page.url.split("/manage/")[1].split("?")[0]
+    booked = clinic.manage(http, token)
+    assert (booked["status"], booked["starts_at"][:16]) == ("booked", starts[:16])
+    assert _entry(http, desk, waiting["entry"])["status"] == "booked"
+
+    page.goto(path)  # the link again, once used
+    expect(page.get_by_role("heading", level=1)).to_have_text("This time is already booked")
+    check_page(page, "offer-taken")
+
+
+def test_letting_the_time_go_offers_it_to_the_next_patient(
+    page: Page, http: httpx.Client, desk: dict[str, str], dispatcher: Dispatcher,
+    fake_twilio: FakeTwilio, live_server: LiveServer,
+) -> None:  # fmt: skip
+    first = _join(http, desk)
+    live_server.clock.advance(timedelta(minutes=1))
+    second = _join(http, desk)
+    _free_a_monday_time(http, desk)
+    dispatcher.run_once()
+    assert fake_twilio.to(second["phone"]) == []
+    page.goto(_offer_path(fake_twilio, live_server, first["phone"]))
+    page.get_by_role("button", name="Let it go").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you for letting us know")
+    expect(page.get_by_text("You are still on our waiting list")).to_be_visible()
+    check_page(page, "offer-declined")
+    assert _entry(http, desk, first["entry"])["status"] == "waiting"
+    dispatcher.run_once()
+    _offer_path(fake_twilio, live_server, second["phone"])  # the next patient's text went
+    assert _entry(http, desk, second["entry"])["status"] == "matched"
+
+
+def test_an_ended_link_and_an_unknown_one_get_a_page_with_the_phone(
+    page: Page, http: httpx.Client, desk: dict[str, str], dispatcher: Dispatcher,
+    fake_twilio: FakeTwilio, live_server: LiveServer,
+) -> None:  # fmt: skip
+    waiting = _join(http, desk)
+    _free_a_monday_time(http, desk)
+    dispatcher.run_once()
+    path = _offer_path(fake_twilio, live_server, waiting["phone"])
+    page.goto(path)  # opened in time, answered too late
+    live_server.clock.advance(timedelta(minutes=31))
+    page.get_by_role("button", name="Book this time").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("This offer has ended")
+    expect(page.get_by_role("link", name="(617) 555-0100")).to_be_visible()
+    assert _entry(http, desk, waiting["entry"])["status"] == "matched"  # nothing was booked
+    dispatcher.run_once()  # the expiry pass: back to waiting, as the page says
+    assert _entry(http, desk, waiting["entry"])["status"] == "waiting"
+
+    assert _opened(page, path) == 410
+    expect(page.get_by_role("heading", level=1)).to_have_text("This offer has ended")
+    check_page(page, "offer-ended")
+
+    assert _opened(page, "/offers/not-a-real-offer") == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("This offer link does not work")
+    expect(page.get_by_role("link", name="(617) 555-0100")).to_be_visible()
