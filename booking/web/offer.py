@@ -18,7 +18,6 @@ from pydantic import ValidationError
 from booking.schemas.appointments import EscortIn
 from booking.services import clinic_info, offers
 from booking.services.offers import OfferView
-from booking.web.book import readable
 from booking.web.errors import page_router, sentence
 from booking.web.pages import PageContext, PublicPage, see_other
 from core.errors import DomainError, NotFound
@@ -101,7 +100,7 @@ def accept(
         with page.ctx.session.begin_nested():
             booked = offers.accept(page.ctx, token=token, escort=escort)
     except ValidationError as invalid:
-        errors = [f"Escort {m[0].lower()}{m[1:]}" for m in readable(invalid)]
+        errors = _escort_errors(invalid)
         return _offer_page(page, view, token=token, errors=errors, escort=entered,
                            status_code=422)  # fmt: skip
     except DomainError as refused:
@@ -110,6 +109,16 @@ def accept(
         return _offer_page(page, view, token=token, errors=[_refusal(refused)],
                            escort=entered, status_code=refused.status)  # fmt: skip
     return see_other(f"/manage/{booked.manage_token}?booked=1")
+
+
+def _escort_errors(invalid: ValidationError) -> list[str]:
+    """The escort fields' problems under the labels the form shows."""
+    labels = {"name": "Their name", "phone": "Their phone"}
+    found = []
+    for item in invalid.errors():
+        label = labels.get(str(item["loc"][-1]) if item["loc"] else "", "Escort")
+        found.append(f"{label}: {str(item['msg']).removeprefix('Value error, ')}")
+    return found
 
 
 def _refusal(refused: DomainError) -> str:

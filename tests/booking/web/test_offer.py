@@ -39,26 +39,38 @@ def dispatcher(live_server: LiveServer, fake_twilio: FakeTwilio, fake_smtp: Fake
 
 @pytest.fixture
 def desk(http: httpx.Client, demo_clinic: dict[Role, DemoLogin]) -> dict[str, str]:
-    login = demo_clinic[Role.FRONT_DESK]
-    response = http.post(
-        "/api/v1/auth/login", json={"email": login.email, "password": login.password}
-    )
+    return _login(http, demo_clinic[Role.FRONT_DESK])
+
+
+def _login(http: httpx.Client, login: DemoLogin) -> dict[str, str]:
+    body = {"email": login.email, "password": login.password}
+    response = http.post("/api/v1/auth/login", json=body)
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-def _join(http: httpx.Client, desk: dict[str, str]) -> dict[str, Any]:
-    """A patient who takes texts, waiting for a consultation on Monday 30 November."""
+def _patient(http: httpx.Client, desk: dict[str, str], *gates: str) -> dict[str, Any]:
+    """A patient who takes texts, with ``gates`` recorded (``desk`` must be clinical too)."""
     n = next(_numbers)
     body = {"given_name": "Dana", "family_name": f"Waits{n}", "date_of_birth": "1982-06-01",
             "phone": f"+1617555{8000 + n:04d}", "sms_consent": True}  # fmt: skip
     patient = http.post("/api/v1/patients", json=body, headers=desk)
     assert patient.status_code == 201, patient.text
+    made: dict[str, Any] = patient.json()
+    for gate in gates:
+        url = f"/api/v1/patients/{made['id']}/gates"
+        assert http.post(url, json={"gate": gate}, headers=desk).status_code == 200
+    return made
+
+
+def _join(http: httpx.Client, desk: dict[str, str], kind: str = "", *gates: str) -> dict[str, Any]:
+    """A patient waiting for a ``kind`` visit (a consultation) on Monday 30 November."""
+    patient = _patient(http, desk, *gates)
     entry = http.post("/api/v1/waitlist", headers=desk, json={
-        "patient_id": patient.json()["id"], "appointment_type_id": clinic.type_id(http),
+        "patient_id": patient["id"], "appointment_type_id": kind or clinic.type_id(http),
         "earliest": str(MONDAY), "latest": str(MONDAY)})  # fmt: skip
     assert entry.status_code == 201, entry.text
-    return {"phone": patient.json()["phone"], "entry": entry.json()["id"]}
+    return {"phone": patient["phone"], "entry": entry.json()["id"]}
 
 
 def _free_a_monday_time(http: httpx.Client, desk: dict[str, str]) -> str:
@@ -172,3 +184,38 @@ def test_an_ended_link_and_an_unknown_one_get_a_page_with_the_phone(
     assert _opened(page, "/offers/not-a-real-offer") == 404
     expect(page.get_by_role("heading", level=1)).to_have_text("This offer link does not work")
     expect(page.get_by_role("link", name="(617) 555-0100")).to_be_visible()
+
+
+def test_a_visit_that_needs_an_escort_asks_for_one_before_booking(
+    page: Page, http: httpx.Client, demo_clinic: dict[Role, DemoLogin],
+    dispatcher: Dispatcher, fake_twilio: FakeTwilio, live_server: LiveServer,
+) -> None:  # fmt: skip
+    admin = _login(http, demo_clinic[Role.ADMIN])  # records gates and books for the clinic
+    kinds = http.get("/api/v1/appointment-types", headers=admin).json()
+    infusion = next(k["id"] for k in kinds if k["name"] == "IV ketamine infusion")
+    ready = ("consult_completed", "consent_signed")
+    waiting = _join(http, admin, infusion, *ready)
+    other = _patient(http, admin, *ready)
+    query = {"appointment_type_id": infusion, "start": str(MONDAY), "end": str(MONDAY)}
+    starts = http.get("/api/v1/availability", params=query, headers=admin).json()["slots"][0]
+    starts = starts["starts_at"]
+    body = {"appointment_type_id": infusion, "starts_at": starts, "patient_id": other["id"],
+            "escort": {"name": "Pat Rivera", "phone": "617-555-0199"}}  # fmt: skip
+    booked = http.post("/api/v1/appointments", json=body, headers=admin)
+    assert booked.status_code == 201, booked.text
+    url = f"/api/v1/appointments/{booked.json()['appointment']['id']}/cancel"
+    assert http.post(url, json={"reason": "unwell"}, headers=admin).status_code == 200
+    dispatcher.run_once()
+
+    page.goto(_offer_path(fake_twilio, live_server, waiting["phone"]))
+    expect(page.get_by_role("group", name="Who will take you home?")).to_be_visible()
+    page.get_by_label("Their name").fill("Sam Ortiz")
+    page.get_by_label("Their phone").fill("12")
+    page.get_by_role("button", name="Book this time").click()
+    expect(page.get_by_role("alert")).to_contain_text("Their phone: not a valid phone number")
+    expect(page.get_by_label("Their name")).to_have_value("Sam Ortiz")  # kept for the retry
+    check_page(page, "offer-escort")
+    page.get_by_label("Their phone").fill("617-555-0123")
+    page.get_by_role("button", name="Book this time").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("You are booked")
+    expect(page.get_by_text("Sam Ortiz, (617) 555-0123")).to_be_visible()
