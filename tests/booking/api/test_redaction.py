@@ -96,3 +96,10 @@ def test_a_waitlist_offer_link_loses_its_token_too() -> None:
     line = redact(f"POST /api/v1/offers/{token}/accept")
     assert token not in line
     assert line.endswith("/offers/[redacted]/accept")
+
+
+def test_the_offer_page_link_loses_its_token() -> None:
+    token = secrets.token_urlsafe(32)
+    line = redact(f'"GET /offers/{token}/declined HTTP/1.1" 200')
+    assert token not in line
+    assert "/offers/[redacted]/declined" in line
