@@ -219,3 +219,20 @@ def test_a_visit_that_needs_an_escort_asks_for_one_before_booking(
     page.get_by_role("button", name="Book this time").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("You are booked")
     expect(page.get_by_text("Sam Ortiz, (617) 555-0123")).to_be_visible()
+
+
+def test_an_offer_that_ended_while_the_page_was_open_says_so_when_answered(
+    page: Page, http: httpx.Client, desk: dict[str, str], dispatcher: Dispatcher,
+    fake_twilio: FakeTwilio, live_server: LiveServer,
+) -> None:  # fmt: skip
+    waiting = _join(http, desk)
+    _free_a_monday_time(http, desk)
+    dispatcher.run_once()
+    page.goto(_offer_path(fake_twilio, live_server, waiting["phone"]))
+    left = http.delete(f"/api/v1/waitlist/{waiting['entry']}", headers=desk)
+    assert left.status_code == 204  # the desk took them off the list meanwhile
+    page.get_by_role("button", name="Let it go").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("This offer is no longer open")
+    expect(page.get_by_text("You are no longer on our waiting list")).to_be_visible()
+    expect(page.get_by_role("link", name="(617) 555-0100")).to_be_visible()
+    check_page(page, "offer-closed")
