@@ -69,10 +69,13 @@ def book(
     ctx: Caller,
     settings: AppSettings,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-) -> BookedOut | PatientBookedOut:
+) -> Response:
     """Book from a hold or directly. Send an ``Idempotency-Key`` to make retries safe."""
     booked = idempotency.book_once(ctx, data=body, key=idempotency_key)
-    return _booked(booked, settings, ctx.actor)
+    # The body is written here, in the route's worker thread, as the declared model would
+    # serialize: returning the model costs FastAPI another hop and a second validation.
+    view = _booked(booked, settings, ctx.actor)
+    return Response(view.model_dump_json(), status_code=201, media_type="application/json")
 
 
 def _booked(
