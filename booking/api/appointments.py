@@ -7,7 +7,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 
-from booking.api.deps import AnyStaff, AppSettings, Caller, ClinicalStaff, FrontDesk
+from booking.api.deps import (
+    AnyStaff,
+    AppSettings,
+    Caller,
+    ClinicalStaff,
+    FrontDesk,
+    commits_in_route,
+)
 from booking.api.throttle import BOOKING_LIMITS, HOLD_LIMITS
 from booking.models import Appointment, AppointmentStatus, Hold
 from booking.schemas.appointments import (
@@ -35,6 +42,7 @@ router = APIRouter(prefix="/api/v1", tags=["appointments"])
 
 
 @router.get("/availability", response_model=AvailabilityOut)
+@commits_in_route
 def availability(
     ctx: Caller,
     appointment_type_id: uuid.UUID,
@@ -64,6 +72,7 @@ def create_hold(body: HoldIn, ctx: Caller) -> Hold:
     status_code=201,
     dependencies=[BOOKING_LIMITS],
 )
+@commits_in_route
 def book(
     body: BookingIn,
     ctx: Caller,
