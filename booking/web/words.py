@@ -49,6 +49,18 @@ NOTICE_REASON = {
     "retries_exhausted": "sending kept failing",
     "permanent_failure": "the provider refused it",
 }
+# A text in the conversation: ours by the send's state, theirs by whether staff saw to it.
+TEXT_STATUS = {
+    "pending": "waiting to send",
+    "claimed": "sending",
+    "sent": "sent",
+    "delivered": "delivered",
+    "failed": "failed to send",
+    "skipped": "not sent",
+    "withdrawn": "not sent",
+    "unread": "not handled yet",
+    "handled": "handled",
+}
 ALERT_STATUS = {
     "pending": "on-call alert waiting to go",
     "claimed": "on-call alert sending",
