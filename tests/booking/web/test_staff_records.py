@@ -212,3 +212,19 @@ def test_a_clinician_reads_the_pages_but_makes_no_manage_link(
     malformed = page.goto("/desk/patients/not-an-id")
     assert malformed is not None
     assert malformed.status == 422
+
+
+def test_a_patient_who_replied_stop_shows_as_opted_out_and_gets_no_text(
+    page: Page, live_server: LiveServer, demo_clinic: dict[Role, DemoLogin],
+    fake_twilio: FakeTwilio,
+) -> None:  # fmt: skip
+    _text_in(live_server, "STOP", PRIYA)
+    sign_in(page, demo_clinic[Role.FRONT_DESK], path="/desk/patients?q=shah")
+    page.get_by_role("link", name="Priya Shah").click()
+    expect(page.locator("#sms-state")).to_contain_text("Opted out (replied STOP)")
+    expect(page.locator(".warning")).to_contain_text("does not take texts")
+    page.get_by_label("Text to send").fill("Are you still coming?")
+    page.get_by_role("button", name="Send text").click()
+    expect(page.get_by_role("alert")).to_contain_text("has not agreed to texts, or has opted out")
+    _dispatcher(live_server, fake_twilio).run_once()
+    assert [sms.body for sms in fake_twilio.to(PRIYA)] == []
