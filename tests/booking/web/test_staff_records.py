@@ -160,6 +160,10 @@ def test_the_inbox_puts_an_urgent_text_first_and_staff_handle_and_answer(
 
     waiting = _section(page, "Not handled yet")
     waiting.get_by_text("Reply", exact=False).first.click()
+    waiting.get_by_label("Text to send").fill("Parking is free during your infusion")
+    waiting.get_by_role("button", name="Send text").click()
+    expect(waiting.get_by_role("alert")).to_contain_text("Remove: infusion.")
+    expect(waiting.get_by_label("Text to send")).to_be_visible()  # the form stays open
     waiting.get_by_label("Text to send").fill("Yes, the two spaces by the door are ours.")
     waiting.get_by_role("button", name="Send text").click()
     expect(page.get_by_role("status")).to_have_text("Your reply is on its way.")
