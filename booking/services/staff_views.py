@@ -94,16 +94,32 @@ class AppointmentRecord:
     replies: list[dict[str, Any]]  # texts the patient sent about this visit
 
 
+@dataclass(frozen=True)
+class AppointmentMessages:
+    """What any appointment page shows of its messages (``_appointment_messages.html``)."""
+
+    notices: list[dict[str, Any]]  # as GET /api/v1/appointments/{id}/notices
+    replies: list[dict[str, Any]]  # inbox entries of the texts tied to the visit
+
+
+def appointment_messages(ctx: Context, *, appointment_id: uuid.UUID) -> AppointmentMessages:
+    texts = ctx.session.scalars(
+        select(InboundMessage)
+        .where(InboundMessage.appointment_id == appointment_id)
+        .order_by(InboundMessage.received_at, InboundMessage.id)
+    )
+    return AppointmentMessages(
+        notices=notices.for_appointment(ctx, appointment_id=appointment_id),
+        replies=[inbox.shown(text) for text in texts],
+    )
+
+
 def appointment_record(ctx: Context, *, appointment_id: uuid.UUID) -> AppointmentRecord:
     visit = ctx.get(Appointment, appointment_id, "appointment")
     kind = ctx.get(AppointmentType, visit.appointment_type_id, "appointment type")
     clinician = ctx.get(Clinician, visit.clinician_id, "clinician")
     room = ctx.session.get(Room, visit.room_id) if visit.room_id else None
-    texts = ctx.session.scalars(
-        select(InboundMessage)
-        .where(InboundMessage.appointment_id == visit.id)
-        .order_by(InboundMessage.received_at, InboundMessage.id)
-    )
+    messages = appointment_messages(ctx, appointment_id=visit.id)
     return AppointmentRecord(
         appointment=visit,
         patient=ctx.get(Patient, visit.patient_id, "patient"),
@@ -111,8 +127,8 @@ def appointment_record(ctx: Context, *, appointment_id: uuid.UUID) -> Appointmen
         clinician_name=clinician.display_name or clinician.name,
         location=ctx.get(Location, visit.location_id, "location"),
         room_name=room.name if room else None,
-        notices=notices.for_appointment(ctx, appointment_id=visit.id),
-        replies=[inbox.shown(text) for text in texts],
+        notices=messages.notices,
+        replies=messages.replies,
     )
 
 

@@ -21,4 +21,4 @@ router = page_router()
 @router.get("/desk/appointments/{appointment_id}")
 def appointment(page: AnyStaffPage, appointment_id: uuid.UUID) -> HTMLResponse:
     record = staff_views.appointment_record(page.ctx, appointment_id=appointment_id)
-    return page.render("desk_appointment.html", record=record, words=words)
+    return page.render("appointment_record.html", record=record, words=words)

@@ -11,19 +11,20 @@ from fastapi.responses import HTMLResponse
 
 from booking.notice_rules import quiet_hours
 from booking.services import manage_links, patients, replies, staff_views
-from booking.web import words
+from booking.web import nav, words
 from booking.web.errors import page_router
 from booking.web.pages import AnyStaffPage, FrontDeskPage, StaffPageContext, see_other
 from core.errors import DomainError
 
 router = page_router()
 SEARCH_LIMIT = 50
+BOOKING_PAGE = "/desk/book"  # the desk pages' booking for a patient, when served
 
 
 @router.get("/desk/patients")
 def search(page: AnyStaffPage, q: Annotated[str, Query(max_length=100)] = "") -> HTMLResponse:
     found = patients.search_patients(page.ctx, text=q.strip(), limit=SEARCH_LIMIT) if q else []
-    return page.render("desk_patients.html", q=q, found=found, limit=SEARCH_LIMIT)
+    return page.render("patient_search.html", q=q, found=found, limit=SEARCH_LIMIT)
 
 
 def record_page(
@@ -32,8 +33,9 @@ def record_page(
 ) -> HTMLResponse:  # fmt: skip
     record = staff_views.patient_record(page.ctx, patient_id=patient_id)
     return page.render(
-        "desk_patient.html", status_code=status_code, record=record, error=error,
+        "patient_record.html", status_code=status_code, record=record, error=error,
         text=text, reason=reason, words=words,
+        booking_page=BOOKING_PAGE if nav.serves(page.request.app, BOOKING_PAGE) else None,
     )  # fmt: skip
 
 
