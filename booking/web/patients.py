@@ -24,7 +24,14 @@ BOOKING_PAGE = "/desk/book"  # the desk pages' booking for a patient, when serve
 @router.get("/desk/patients")
 def search(page: AnyStaffPage, q: Annotated[str, Query(max_length=100)] = "") -> HTMLResponse:
     found = patients.search_patients(page.ctx, text=q.strip(), limit=SEARCH_LIMIT) if q else []
-    return page.render("patient_search.html", q=q, found=found, limit=SEARCH_LIMIT)
+    return page.render(
+        "patient_search.html", q=q, found=found, limit=SEARCH_LIMIT,
+        booking_page=_booking_page(page),
+    )  # fmt: skip
+
+
+def _booking_page(page: StaffPageContext) -> str | None:
+    return BOOKING_PAGE if nav.serves(page.request.app, BOOKING_PAGE) else None
 
 
 def record_page(
@@ -35,7 +42,7 @@ def record_page(
     return page.render(
         "patient_record.html", status_code=status_code, record=record, error=error,
         text=text, reason=reason, words=words,
-        booking_page=BOOKING_PAGE if nav.serves(page.request.app, BOOKING_PAGE) else None,
+        booking_page=_booking_page(page),
     )  # fmt: skip
 
 

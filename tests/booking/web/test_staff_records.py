@@ -92,7 +92,7 @@ def test_front_desk_finds_a_patient_and_texts_them(
     page.get_by_role("button", name="Search").click()
     expect(page.get_by_role("heading", name="1 patient found")).to_be_visible()
     check_page(page, "desk-patients")
-    page.get_by_role("link", name="Alex Morgan").click()
+    page.get_by_role("link", name="Alex Morgan", exact=True).click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Alex Morgan")
     expect(page).to_have_title(re.compile("^Patient record"))  # no name in the tab's title
@@ -116,7 +116,7 @@ def test_a_refused_text_says_why_and_keeps_what_was_written(
     fake_twilio: FakeTwilio,
 ) -> None:  # fmt: skip
     sign_in(page, demo_clinic[Role.FRONT_DESK], path="/desk/patients?q=555-0111")
-    page.get_by_role("link", name="Alex Morgan").click()
+    page.get_by_role("link", name="Alex Morgan", exact=True).click()
     page.get_by_label("Text to send").fill("Your ketamine dose is ready")
     page.get_by_role("button", name="Send text").click()
     expect(page.get_by_role("alert")).to_contain_text("may not name a drug")
@@ -224,7 +224,7 @@ def test_a_patient_who_replied_stop_shows_as_opted_out_and_gets_no_text(
 ) -> None:  # fmt: skip
     _text_in(live_server, "STOP", PRIYA)
     sign_in(page, demo_clinic[Role.FRONT_DESK], path="/desk/patients?q=shah")
-    page.get_by_role("link", name="Priya Shah").click()
+    page.get_by_role("link", name="Priya Shah", exact=True).click()
     expect(page.locator("#sms-state")).to_contain_text("Opted out (replied STOP)")
     expect(page.locator(".warning")).to_contain_text("does not take texts")
     page.get_by_label("Text to send").fill("Are you still coming?")
