@@ -24,6 +24,7 @@ NOTICE_KIND = {
     "cancellation": "Cancellation notice",
     "crisis_alert": "On-call alert",
     "staff_reply": "Staff text",
+    "waitlist_offer": "Waitlist offer of a freed time",
 }
 NOTICE_STATUS = {
     "pending": "Planned",
@@ -72,7 +73,11 @@ ALERT_STATUS = {
 }
 REFUSED = {
     "quiet_hours": "It is quiet hours for the patient. To send it now, give a reason below.",
-    "no_sms_consent": "The patient has not agreed to texts, or has opted out; nothing was sent.",
+    "no_sms_consent": "The patient has not agreed to texts; nothing was sent.",
+    "opted_out": (
+        "This number opted out (it replied STOP); nothing is texted to it until it texts "
+        "START. Nothing was sent."
+    ),
     "forbidden_words": "A text may not name a drug, a treatment or a diagnosis; nothing was sent.",
     "reply_needs_patient": (
         "This text is not matched to one patient: reply from the patient's own record."

@@ -105,7 +105,9 @@ def test_front_desk_finds_a_patient_and_texts_them(
     expect(said).to_contain_text("waiting to send")
 
     _dispatcher(live_server, fake_twilio).run_once()
-    assert [sms.body for sms in fake_twilio.to(ALEX)] == ["Please call us back today."]
+    [sms] = fake_twilio.to(ALEX)  # the number's first text: the consent wording follows
+    assert sms.body.startswith("Please call us back today. Harbor Clinic appointment texts")
+    assert sms.body.endswith("Reply STOP to opt out, HELP for help.")
     page.reload()
     expect(said).to_contain_text("· sent")
     check_page(page, "desk-patient")
@@ -131,7 +133,8 @@ def test_a_refused_text_says_why_and_keeps_what_was_written(
     page.get_by_role("button", name="Send text").click()
     expect(page.get_by_role("status")).to_have_text("Your text is on its way.")
     _dispatcher(live_server, fake_twilio).run_once()
-    assert [sms.body for sms in fake_twilio.to(ALEX)] == ["Running late tomorrow?"]
+    [sms] = fake_twilio.to(ALEX)  # the number's first text carries the consent wording
+    assert sms.body.startswith("Running late tomorrow? Harbor Clinic appointment texts")
 
 
 def test_the_inbox_puts_an_urgent_text_first_and_staff_handle_and_answer(
@@ -168,7 +171,8 @@ def test_the_inbox_puts_an_urgent_text_first_and_staff_handle_and_answer(
     waiting.get_by_role("button", name="Send text").click()
     expect(page.get_by_role("status")).to_have_text("Your reply is on its way.")
     _dispatcher(live_server, fake_twilio).run_once()
-    assert [s.body for s in fake_twilio.to(PRIYA)] == ["Yes, the two spaces by the door are ours."]
+    [sent] = fake_twilio.to(PRIYA)  # her first text from the clinic: consent wording follows
+    assert sent.body.startswith("Yes, the two spaces by the door are ours. Harbor Clinic")
 
     _section(page, "Handled").get_by_role("link", name="Appointment").click()
     expect(page).to_have_url(re.compile(f"/desk/appointments/{visit}$"))
@@ -229,6 +233,6 @@ def test_a_patient_who_replied_stop_shows_as_opted_out_and_gets_no_text(
     expect(page.locator(".warning")).to_contain_text("does not take texts")
     page.get_by_label("Text to send").fill("Are you still coming?")
     page.get_by_role("button", name="Send text").click()
-    expect(page.get_by_role("alert")).to_contain_text("has not agreed to texts, or has opted out")
+    expect(page.get_by_role("alert")).to_contain_text("This number opted out (it replied STOP)")
     _dispatcher(live_server, fake_twilio).run_once()
     assert [sms.body for sms in fake_twilio.to(PRIYA)] == []
