@@ -66,7 +66,11 @@ PUBLIC_ROUTES = frozenset(
 )
 
 
+# Requests are matched against the routes in this order, one by one (some 80 µs for a route
+# at the end): the booking routes, which carry the load, come first.
 ROUTERS = (
+    attention.router,  # before appointments: its path would read as an appointment id
+    appointments.router,
     auth.router,
     staff.router,
     locations.router,
@@ -75,8 +79,6 @@ ROUTERS = (
     rooms.appointment_types,
     patients.router,
     audit.router,
-    attention.router,  # before appointments: its path would read as an appointment id
-    appointments.router,
     notices.router,
     manage.router,
     series.router,

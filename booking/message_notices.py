@@ -38,6 +38,11 @@ def _row(
     )  # fmt: skip
 
 
+def crisis_alert_key(inbound_id: uuid.UUID) -> str:
+    """The outbox key of the on-call alert an urgent text caused (the inbox shows its state)."""
+    return f"inbound/{inbound_id}/crisis_alert"
+
+
 def queue_crisis_alert(
     session: Session, *, inbound_id: uuid.UUID, patient_id: uuid.UUID | None,
     oncall_email: str | None, now: datetime,
@@ -47,7 +52,7 @@ def queue_crisis_alert(
         return None
     context = {"inbound_id": str(inbound_id), "patient_id": str(patient_id or "") or None}
     row = _row(
-        key=f"inbound/{inbound_id}/crisis_alert", kind=K.CRISIS_ALERT, audience=Audience.STAFF,
+        key=crisis_alert_key(inbound_id), kind=K.CRISIS_ALERT, audience=Audience.STAFF,
         channel=ChannelKind.EMAIL, recipient=oncall_email, zone="UTC", now=now,
         context=context,
     )  # fmt: skip

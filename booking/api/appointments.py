@@ -7,7 +7,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 
-from booking.api.deps import AnyStaff, AppSettings, Caller, ClinicalStaff, FrontDesk
+from booking.api.deps import (
+    AnyStaff,
+    AppSettings,
+    Caller,
+    ClinicalStaff,
+    FrontDesk,
+    commits_in_route,
+)
 from booking.api.throttle import BOOKING_LIMITS, HOLD_LIMITS
 from booking.models import Appointment, AppointmentStatus, Hold
 from booking.schemas.appointments import (
@@ -43,6 +50,7 @@ router = APIRouter(prefix="/api/v1", tags=["appointments"])
 
 
 @router.get("/availability", response_model=AvailabilityOut)
+@commits_in_route
 def availability(
     ctx: Caller,
     appointment_type_id: uuid.UUID,
@@ -72,15 +80,19 @@ def create_hold(body: HoldIn, ctx: Caller) -> Hold:
     status_code=201,
     dependencies=[BOOKING_LIMITS],
 )
+@commits_in_route
 def book(
     body: BookingIn,
     ctx: Caller,
     settings: AppSettings,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-) -> BookedOut | PatientBookedOut:
+) -> Response:
     """Book from a hold or directly. Send an ``Idempotency-Key`` to make retries safe."""
     booked = idempotency.book_once(ctx, data=body, key=idempotency_key)
-    return _booked(booked, settings, ctx.actor)
+    # The body is written here, in the route's worker thread, as the declared model would
+    # serialize: returning the model costs FastAPI another hop and a second validation.
+    view = _booked(booked, settings, ctx.actor)
+    return Response(view.model_dump_json(), status_code=201, media_type="application/json")
 
 
 def _booked(

@@ -7,10 +7,11 @@ No ``from __future__ import annotations`` here: the closure in :func:`staff` nee
 annotations evaluated where ``guard`` is in scope.
 """
 
-from collections.abc import AsyncIterator
+import functools
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractContextManager, asynccontextmanager
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import anyio.to_thread
 from anyio import CancelScope, CapacityLimiter
@@ -29,6 +30,9 @@ from core.settings import Settings
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ALL_ROLES = frozenset(Role)
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 _bearer = HTTPBearer(auto_error=False, description="token from POST /api/v1/auth/login")
 
@@ -63,8 +67,29 @@ async def _exit_in_threadpool(unit: AbstractContextManager[Session]) -> AsyncIte
         if not suppressed:
             raise
     else:
+        if not session.in_transaction():
+            # Committed already (see commits_in_route): ending it sends nothing.
+            unit.__exit__(None, None, None)
+            return
         with CancelScope(shield=True):
             await anyio.to_thread.run_sync(unit.__exit__, None, None, None, limiter=limiter)
+
+
+def commits_in_route(route: Callable[P, R]) -> Callable[P, R]:
+    """For a plain (threadpool) route on the hot path: its session commits in the route's
+    own worker thread as soon as it returns, instead of in one more hop to a worker thread
+    at the session's exit (a hop costs more CPU than a short statement). A commit that
+    fails is still the response: it raises out of the route, and the exit rolls back."""
+
+    @functools.wraps(route)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        result = route(*args, **kwargs)
+        contexts = [value for value in kwargs.values() if isinstance(value, Context)]
+        for session in dict.fromkeys(ctx.session for ctx in contexts):
+            session.commit()
+        return result
+
+    return run
 
 
 # scope="function": commit before the response is sent, so a failed commit is the response.

@@ -73,18 +73,22 @@ CODES: dict[str, dict[int, tuple[str, ...]]] = {
     "create_patient": {409: ("possible_duplicate",), 422: ("invalid_date_of_birth",)},
     "update_patient": {422: ("invalid_patient", "invalid_date_of_birth")},
     "record_gate": {422: ("gate_in_future", "reason_required")},
+    # An unknown appointment type, hold or patient named in the query or body is a 404 too.
     "availability": {
         403: ("forbidden",),
+        404: ("not_found",),
         422: ("invalid_range", "location_required", "unknown_reference"),
     },
     "create_hold": {
         403: ("forbidden",),
+        404: ("not_found",),
         409: ("slot_taken",),
         422: ("in_the_past", "location_required", "unknown_reference"),
         429: ("too_many_requests",),
     },
     "book": {
         403: ("forbidden",),
+        404: ("not_found",),
         409: ("slot_taken", "request_in_progress"),
         422: (
             "gate_not_met",

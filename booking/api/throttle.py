@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
+from pydantic import ValidationError
 
 from booking.api.deps import AppSettings, Caller
 from booking.schemas.appointments import BookingIn
@@ -47,15 +48,21 @@ def _hold_limits(request: Request, ctx: Caller, settings: AppSettings) -> Iterat
 
 async def _booking_limits(
     request: Request,
-    body: BookingIn,
     ctx: Caller,
     settings: AppSettings,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> None:
-    # ``body`` and the header are the route's own (same names and types: read once).
-    # A coroutine, so staff pass without a hop to a worker thread; the count itself may
-    # reach a shared storage (a network round trip), so it runs in one.
+    # The header is the route's own (same name and type: read once). A coroutine, so staff
+    # pass without a hop to a worker thread; the count itself may reach a shared storage (a
+    # network round trip), so it runs in one.
     if ctx.staff is None:
+        # The body is read here only for anonymous callers: declared as a parameter, FastAPI
+        # would validate it again for every booking. One that does not validate is the
+        # route's 422 and, as before, counts against no limit.
+        try:
+            body = BookingIn.model_validate_json(await request.body())
+        except ValidationError:
+            return
         limits = _throttle(request, settings)
         await run_in_threadpool(
             limits.attempt, client_key=_client_key(request, limits),

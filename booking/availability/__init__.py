@@ -16,7 +16,7 @@ and add than datetimes in the inner loop. Busy periods are indexed per resource,
 each test is a bisect instead of a scan.
 """
 
-from booking.availability.engine import find_slots, fits, unworkable
+from booking.availability.engine import Start, find_slots, find_starts, fits, unworkable
 from booking.availability.inputs import (
     AvailabilityQuery,
     Booking,
@@ -46,10 +46,12 @@ __all__ = [
     "RoomBusy",
     "Roster",
     "Slot",
+    "Start",
     "StrandReason",
     "TypeRules",
     "WeeklyHours",
     "find_slots",
+    "find_starts",
     "fits",
     "unworkable",
 ]

@@ -85,12 +85,23 @@ def _grid(plan: Plan, lo: int, hi: int) -> range:
     return range(first, last + 1, plan.step)
 
 
+# A bookable start as the engine finds it: the instant (µs), the clinician, the room or None.
+Start = tuple[int, UUID, UUID | None]
+
+
 def find_slots(query: AvailabilityQuery) -> list[Slot]:
     """Bookable starts, sorted; one per instant: the first clinician, then room, that fits."""
+    starts, session = find_starts(query)
+    return [Slot(instant(at), instant(at + session), who, room) for at, who, room in starts]
+
+
+def find_starts(query: AvailabilityQuery) -> tuple[list[Start], int]:
+    """:func:`find_slots` as integer instants, with the session's length (µs): a caller that
+    writes the starts out as text needs no datetime per slot."""
     clinicians = list(dict.fromkeys(query.clinician_ids))
     plan = make_plan(query, clinicians, suitable_rooms(query))
     room_at: dict[int, tuple[bool, UUID | None]] = {}  # rooms do not depend on the clinician
-    found: dict[int, Slot] = {}
+    found: dict[int, Start] = {}
     # A limit of one start per window is already in `blocked`; higher limits are counted.
     counted = plan.max_starts if plan.max_starts is not None and plan.max_starts > 1 else 0
     for clinician in clinicians:
@@ -106,9 +117,8 @@ def find_slots(query: AvailabilityQuery) -> list[Slot]:
                         room_at[start] = _first_room(plan, start)
                     has_room, room = room_at[start]
                     if has_room:
-                        end = instant(start + plan.session)
-                        found[start] = Slot(instant(start), end, clinician, room)
-    return [found[start] for start in sorted(found)]
+                        found[start] = (start, clinician, room)
+    return [found[start] for start in sorted(found)], plan.session
 
 
 def _open_starts(grid: range, blocked: Spans) -> Iterator[int]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property, lru_cache
 from itertools import accumulate
+from operator import lt
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -59,10 +60,11 @@ class Spans:
 
     def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
         ordered = sorted(spans)
-        if any(start >= end for start, end in ordered):  # rare: drop the empty ones
-            ordered = [(start, end) for start, end in ordered if start < end]
-        # Unzipped in C: a month of busy periods is thousands of spans per request.
+        # Unzipped and checked in C: a month of busy periods is thousands of spans per request.
         starts, ends = zip(*ordered, strict=True) if ordered else ((), ())
+        if not all(map(lt, starts, ends)):  # rare: drop the empty ones
+            ordered = [(start, end) for start, end in ordered if start < end]
+            starts, ends = zip(*ordered, strict=True) if ordered else ((), ())
         self._starts: list[int] = list(starts)
         self._max_ends: list[int] = list(accumulate(ends, max))
 

@@ -13,7 +13,7 @@ from booking.models import Appointment, AppointmentStatus, AppointmentType, Hold
 from booking.schemas.appointments import BookingIn, EscortIn, HoldIn
 from booking.schemas.patients import PatientIn
 from booking.services import manage_links, occupancy, reference
-from booking.services.audit import record, snapshot
+from booking.services.audit import event_values, record, snapshot
 from booking.services.clinic_setup import require_location
 from booking.services.context import Context
 from booking.services.notice_facts import plan_notices
@@ -97,18 +97,19 @@ def create_appointment(
     )  # fmt: skip
     token = manage_links.issue(appointment)
     ctx.session.add(appointment)
-    # Every column is set above, so the snapshot is what will be stored, and the claim's one
-    # flush writes the appointment, its occupancy and the audit together.
-    record(
+    # Every column is set above, so the snapshot is what will be stored; the claim writes
+    # the appointment, its occupancy and this event together.
+    booked = event_values(
         ctx, action="appointment.book", entity=appointment, after=snapshot(appointment),
         patient_id=patient.id, appointment_id=appointment.id,
     )  # fmt: skip
-    if override_reason:
+    rows = occupancy.rows_for(kind, spot, appointment_id=appointment.id)
+    occupancy.claim(ctx, rows, audit=booked)
+    if override_reason:  # recorded after the booking it explains
         record(
             ctx, action="appointment.gate_override", entity=appointment, reason=override_reason,
             patient_id=patient.id, appointment_id=appointment.id,
         )  # fmt: skip
-    occupancy.claim(ctx, occupancy.rows_for(kind, spot, appointment_id=appointment.id))
     plan_notices(
         ctx, appointment, kind=kind, location=location, patient=patient, change=Change.BOOKED,
         manage_token=token, series_starts=series_starts, fresh=True,

@@ -24,6 +24,7 @@ from booking import availability as av
 from booking.availability import StrandReason
 from booking.models import Appointment, AppointmentStatus, Clinician, Location, Patient, Room
 from booking.models.setup import clinician_appointment_types
+from booking.services import reference
 from booking.services.context import Context
 from booking.services.slots import load_roster
 from core.errors import Conflict
@@ -155,11 +156,14 @@ def _stranded(row: _Row, reason: StrandReason, roster: av.Roster) -> Stranded:
 def take_turns(ctx: Context, *, change: bool) -> None:
     """Schedule changes and placements take turns on PostgreSQL, where neither would see the
     other's uncommitted rows: a booking could land in new time off unnamed. Placements share
-    the lock (they never wait for each other); SQLite's BEGIN IMMEDIATE already serializes."""
+    the lock (they never wait for each other); SQLite's BEGIN IMMEDIATE already serializes.
+    Once a placement has its turn it reads the setup version again: the one read with the
+    sign-in may predate the change it waited for."""
     if ctx.session.get_bind().dialect.name != "postgresql":
         return
     take = "pg_advisory_xact_lock" if change else "pg_advisory_xact_lock_shared"
     ctx.session.execute(text(f"SELECT {take}(hashtextextended('schedule', 0))"))
+    reference.read_again(ctx.session)
 
 
 @contextmanager

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from booking import availability as av
+from booking.availability.plan import instant
+from booking.availability.text import LocalText
 from booking.schemas.appointments import AvailabilityOut, SlotOut
 from booking.services.appointments import bookable_type
 from booking.services.clinic_setup import require_location
@@ -24,7 +26,8 @@ class _Found:
     appointment_type_id: uuid.UUID
     location_id: uuid.UUID
     zone: ZoneInfo
-    slots: list[av.Slot]
+    starts: list[av.Start]
+    session: int  # µs
 
 
 def _find(
@@ -41,7 +44,8 @@ def _find(
         ctx, location=location, kind=kind, first_day=first_day, last_day=last_day,
         clinician_id=clinician_id,
     )  # fmt: skip
-    return _Found(kind.id, location.id, ZoneInfo(tz or location.timezone), av.find_slots(inputs))
+    starts, session = av.find_starts(inputs)
+    return _Found(kind.id, location.id, ZoneInfo(tz or location.timezone), starts, session)
 
 
 def open_slots(
@@ -60,9 +64,16 @@ def open_slots(
         location_id=location_id, clinician_id=clinician_id, tz=tz,
     )  # fmt: skip
     zone = found.zone
+    slots = [
+        SlotOut(
+            starts_at=instant(at).astimezone(zone),
+            ends_at=instant(at + found.session).astimezone(zone), clinician_id=who, room_id=room,
+        )
+        for at, who, room in found.starts
+    ]  # fmt: skip
     return AvailabilityOut(
         appointment_type_id=found.appointment_type_id, location_id=found.location_id,
-        timezone=zone.key, slots=[_slot(slot, zone) for slot in found.slots],
+        timezone=zone.key, slots=slots,
     )  # fmt: skip
 
 
@@ -85,8 +96,17 @@ def open_slots_json(
         location_id=location_id, clinician_id=clinician_id, tz=tz,
     )  # fmt: skip
     zone = found.zone
-    text = _Texts(zone)
-    slots = ",".join([text.slot(slot) for slot in found.slots])
+    at = LocalText(zone)
+    ids: dict[uuid.UUID | None, str] = {None: "null"}  # ids repeat across slots: each once
+    for _, who, room in found.starts:
+        for one in (who, room):
+            if one not in ids:
+                ids[one] = f'"{one}"'
+    session = found.session
+    slots = ",".join([
+        _SLOT_JSON.format(at(start), at(start + session), ids[who], ids[room])
+        for start, who, room in found.starts
+    ])  # fmt: skip
     head = (
         f'{{"appointment_type_id":"{found.appointment_type_id}",'
         f'"location_id":"{found.location_id}","timezone":{json.dumps(zone.key)},'
@@ -96,37 +116,3 @@ def open_slots_json(
 
 # Only instants (ISO text with offsets) and UUIDs go in: nothing that JSON would escape.
 _SLOT_JSON = '{{"starts_at":"{}","ends_at":"{}","clinician_id":{},"room_id":{}}}'
-
-
-class _Texts:
-    """Slots as JSON text; ids and instants repeat across slots, so each is written once."""
-
-    def __init__(self, zone: ZoneInfo) -> None:
-        self.zone = zone
-        self.ids: dict[uuid.UUID | None, str] = {None: "null"}
-        self.instants: dict[datetime, str] = {}
-
-    def slot(self, slot: av.Slot) -> str:
-        return _SLOT_JSON.format(
-            self.instant(slot.starts_at), self.instant(slot.ends_at),
-            self.id(slot.clinician_id), self.id(slot.room_id),
-        )  # fmt: skip
-
-    def id(self, value: uuid.UUID | None) -> str:
-        found = self.ids.get(value)
-        if found is None:
-            found = self.ids[value] = f'"{value}"'
-        return found
-
-    def instant(self, value: datetime) -> str:
-        found = self.instants.get(value)
-        if found is None:
-            found = self.instants[value] = value.astimezone(self.zone).isoformat()
-        return found
-
-
-def _slot(slot: av.Slot, zone: ZoneInfo) -> SlotOut:
-    return SlotOut(
-        starts_at=slot.starts_at.astimezone(zone), ends_at=slot.ends_at.astimezone(zone),
-        clinician_id=slot.clinician_id, room_id=slot.room_id,
-    )  # fmt: skip

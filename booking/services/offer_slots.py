@@ -54,18 +54,26 @@ def make_offer(
     )  # fmt: skip
     offer.expires_at = planned.expires_at
     offer.channel = planned.channel.value if planned.channel else None
+    ctx.session.add(offer)
+    record_create(ctx, offer, action="waitlist.offer", patient_id=patient.id)
+    if planned.channel is not None:  # else the desk calls, and books the slot itself
+        _hold(ctx, offer, kind, location, spot)
+    return offer
+
+
+def _hold(
+    ctx: Context, offer: WaitlistOffer, kind: AppointmentType, location: Location,
+    spot: occupancy.Placement,
+) -> None:  # fmt: skip
     hold = Hold(
         id=uuid.uuid4(), appointment_type_id=kind.id, location_id=location.id,
         location=location, clinician_id=spot.clinician_id, room_id=spot.room_id,
         starts_at=spot.starts_at, ends_at=occupancy.session_end(kind, spot.starts_at),
-        expires_at=planned.expires_at, created_at=ctx.now, client_key=None,
+        expires_at=offer.expires_at, created_at=ctx.now, client_key=None,
     )  # fmt: skip
     ctx.session.add(hold)
     offer.hold_id = hold.id
-    ctx.session.add(offer)
     occupancy.claim(ctx, occupancy.rows_for(kind, spot, hold=(hold.id, hold.expires_at)))
-    record_create(ctx, offer, action="waitlist.offer", patient_id=patient.id)
-    return offer
 
 
 def _facts(

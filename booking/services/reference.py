@@ -145,6 +145,11 @@ def _version(session: Session, connection: Connection) -> int | None:
 VERSION_COLUMN = select(SetupVersion.version).scalar_subquery().label("setup_version")
 
 
+def read_again(session: Session) -> None:
+    """Forget the version this transaction read: the next :func:`current` reads it anew."""
+    session.info.pop(_VERSION, None)
+
+
 def remember_version(session: Session, version: int | None) -> None:
     """Keep ``version``, read by a statement of the session's current transaction (as
     ``VERSION_COLUMN``), as that transaction's version unless it has read one already."""

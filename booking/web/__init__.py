@@ -11,10 +11,24 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from booking.web import book, errors, manage, nav, offer, public, signin
+from booking.web import (
+    appointments,
+    book,
+    errors,
+    inbox,
+    manage,
+    nav,
+    offer,
+    patients,
+    public,
+    signin,
+)
 
 STATIC = Path(__file__).parent / "static"
-ROUTERS = (public.router, signin.router, book.router, manage.router, offer.router)
+ROUTERS = (
+    public.router, signin.router, book.router, manage.router, patients.router,
+    appointments.router, inbox.router, offer.router,
+)  # fmt: skip
 # Pages anyone may open; the staff pages are held to a role by their PageGuard.
 # The manage and offer pages' secret link is the credential, as for /api/v1/manage
 # and /api/v1/offers.

@@ -45,3 +45,8 @@ def _served(app: FastAPI) -> frozenset[str]:
 def links_for(app: FastAPI, role: Role) -> list[NavLink]:
     served = _served(app)
     return [link for link in LINKS if role in link.roles and link.href in served]
+
+
+def serves(app: FastAPI, path: str) -> bool:
+    """Whether a page at ``path`` exists (a page links to another area's page only then)."""
+    return path in _served(app)

@@ -161,3 +161,17 @@ def test_copies_of_one_idempotent_booking_count_once(
         assert client.post("/api/v1/appointments", json=other, headers=fresh).status_code == 201
         third = body | {"starts_at": STARTS[2]}
         _expect_429(client.post("/api/v1/appointments", json=third), at_most=60)
+
+
+def test_a_booking_body_that_does_not_validate_is_a_422_and_counts_against_no_limit(
+    clinic: Clinic, make_app: Callable[..., FastAPI], database: Database, clock: FrozenClock
+) -> None:
+    # The limits read the body themselves (only for anonymous callers), not as a parameter.
+    app = make_app(booking_rate_per_client="2/minute")
+    bad = {"appointment_type_id": clinic.consult["id"], "starts_at": "not a time"}
+    with _at(app, PATIENT) as client:
+        for _ in range(3):
+            expect_problem(client.post("/api/v1/appointments", json=bad), 422, "validation_error")
+        body = {"appointment_type_id": clinic.consult["id"], "patient": patient_details(0)}
+        booked = client.post("/api/v1/appointments", json=body | {"starts_at": STARTS[0]})
+        assert booked.status_code == 201, booked.text

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from booking.dispatching import Dispatcher
 from core.clock import FrozenClock
 from notifications.privacy import forbidden_terms_in
-from tests.booking.api.conftest import MONDAY_9, Clinic
+from tests.booking.api.conftest import MONDAY_9, Clinic, book
 from tests.booking.api.inbound_helpers import text
 from tests.booking.api.offer_helpers import (
     dispatcher,
@@ -139,6 +139,14 @@ def test_an_opted_out_number_gets_the_offer_by_email_and_no_channel_leaves_it_to
     assert (shown["offer_status"], shown["offer_channel"]) == ("offered", None)
     dispatcher.run_once()
     assert fake_twilio.to(nobody["patient"]["phone"]) == []
+    # Nothing holds the slot meanwhile: the desk calls the patient and books it for them.
+    body = {
+        "appointment_type_id": clinic.consult["id"],
+        "starts_at": MONDAY_9,
+        "clinician_id": clinic.clinicians[0]["id"],
+        "patient_id": nobody["patient"]["id"],
+    }
+    assert book(client, body, front_desk.headers).status_code == 201
 
 
 def test_consent_withdrawn_after_the_offer_was_planned_stops_the_text(

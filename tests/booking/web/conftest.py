@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx2 as httpx
 import pytest
@@ -34,7 +35,16 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(database: Database, clock: FrozenClock) -> Iterator[LiveServer]:
+def live_settings_extra() -> dict[str, Any]:
+    """More settings for the served app; a test module overrides it (a Twilio auth token to
+    sign webhooks with, an on-call address)."""
+    return {}
+
+
+@pytest.fixture
+def live_server(
+    database: Database, clock: FrozenClock, live_settings_extra: dict[str, Any]
+) -> Iterator[LiveServer]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     settings = Settings(
@@ -45,6 +55,7 @@ def live_server(database: Database, clock: FrozenClock) -> Iterator[LiveServer]:
         run_scheduler=False,
         booking_rate_per_client="100000/minute",
         session_ttl_hours=24 * 30,
+        **live_settings_extra,
     )
     app = create_app(settings, database=database, clock=clock)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
