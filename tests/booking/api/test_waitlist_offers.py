@@ -140,13 +140,13 @@ def test_an_opted_out_number_gets_the_offer_by_email_and_no_channel_leaves_it_to
     dispatcher.run_once()
     assert fake_twilio.to(nobody["patient"]["phone"]) == []
     # Nothing holds the slot meanwhile: the desk calls the patient and books it for them.
-    body = {
+    by_desk = {
         "appointment_type_id": clinic.consult["id"],
         "starts_at": MONDAY_9,
         "clinician_id": clinic.clinicians[0]["id"],
         "patient_id": nobody["patient"]["id"],
     }
-    assert book(client, body, front_desk.headers).status_code == 201
+    assert book(client, by_desk, front_desk.headers).status_code == 201
 
 
 def test_consent_withdrawn_after_the_offer_was_planned_stops_the_text(
