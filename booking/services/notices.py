@@ -65,8 +65,11 @@ class Task:
     status: NoticeStatus
 
 
-def tasks(ctx: Context, *, include_done: bool = False) -> list[Task]:
-    """Staff tasks the policy planned (the REMS monitoring form), soonest first."""
+def tasks(
+    ctx: Context, *, include_done: bool = False, clinician_id: uuid.UUID | None = None
+) -> list[Task]:
+    """Staff tasks the policy planned (the REMS monitoring form), soonest first; only those
+    of ``clinician_id``'s appointments when given (a clinician's own list)."""
     n, a, p = Notice, Appointment, Patient
     initials = func.substr(p.given_name, 1, 1) + func.substr(p.family_name, 1, 1)
     query = (
@@ -78,6 +81,8 @@ def tasks(ctx: Context, *, include_done: bool = False) -> list[Task]:
     )
     if not include_done:
         query = query.where(n.status == NoticeStatus.PENDING)
+    if clinician_id is not None:
+        query = query.where(a.clinician_id == clinician_id)
     return [
         Task(
             id=row.id,
