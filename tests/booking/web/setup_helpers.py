@@ -35,7 +35,9 @@ def book_consultation(
         )
         person = session.scalar(select(Patient).where(Patient.given_name == given))
         doctor = session.scalar(select(Clinician).where(Clinician.name == clinician))
-        assert kind is not None and person is not None and doctor is not None
+        assert kind is not None
+        assert person is not None
+        assert doctor is not None
         data = BookingIn(
             appointment_type_id=kind.id, starts_at=at, clinician_id=doctor.id,
             patient_id=person.id,

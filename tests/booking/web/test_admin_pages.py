@@ -141,4 +141,5 @@ def test_types_rooms_and_reminders_pages(page: Page, demo_clinic: dict[Role, Dem
 def test_only_admins_open_the_setup(page: Page, demo_clinic: dict[Role, DemoLogin]) -> None:
     sign_in(page, demo_clinic[Role.FRONT_DESK])
     response = page.goto("/admin/locations")
-    assert response is not None and response.status == 403
+    assert response is not None
+    assert response.status == 403
