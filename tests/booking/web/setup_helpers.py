@@ -4,13 +4,14 @@ for the clinician and admin page tests."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from dataclasses import replace
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from booking.models import AppointmentType, Clinician, Patient
-from booking.schemas.appointments import BookingIn
-from booking.services import appointments
+from booking.models import AppointmentKind, AppointmentType, Clinician, Patient
+from booking.schemas.appointments import BookingIn, EscortIn
+from booking.services import appointments, changes
 from booking.services.context import Actor, Context
 from core.clock import FrozenClock
 from core.db import Database
@@ -43,3 +44,27 @@ def book_consultation(
             patient_id=person.id,
         )  # fmt: skip
         return appointments.book(ctx, data=data).appointment.id
+
+
+def esketamine_session_done(ctx: Context, clinician: uuid.UUID) -> uuid.UUID:
+    """Alex's esketamine session with ``clinician`` today at 11:00 in Boston, checked in and
+    discharged at 2:00 PM: its REMS monitoring form is then a task."""
+    kind = ctx.session.scalar(
+        select(AppointmentType).where(AppointmentType.kind == AppointmentKind.ESKETAMINE)
+    )
+    patient = ctx.session.scalar(select(Patient).where(Patient.given_name == "Alex"))
+    assert kind is not None
+    assert patient is not None
+    # The gates a clinician records on the patient (the setting-up is not under test here).
+    patient.consult_completed_at = patient.consent_signed_at = patient.rems_enrolled_at = ctx.now
+    data = BookingIn(
+        appointment_type_id=kind.id, starts_at=datetime(2026, 11, 26, 16, tzinfo=UTC),
+        clinician_id=clinician, patient_id=patient.id,
+        escort=EscortIn(name="Sam Morgan", phone="+16175550199"),
+    )  # fmt: skip
+    appointment = appointments.book(ctx, data=data).appointment
+    changes.check_in(ctx, appointment=appointment)
+    after = replace(ctx, now=datetime(2026, 11, 26, 19, tzinfo=UTC))
+    changes.complete(after, appointment=appointment, discharged_at=None)
+    ctx.session.flush()
+    return appointment.id

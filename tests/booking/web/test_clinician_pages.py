@@ -10,9 +10,14 @@ from playwright.sync_api import Page, expect
 
 from booking.demo import DemoLogin
 from booking.models import Role
+from booking.services.context import Actor, Context
 from tests.booking.web.browser import check_page
 from tests.booking.web.conftest import LiveServer, sign_in
-from tests.booking.web.setup_helpers import book_consultation, clinician_id
+from tests.booking.web.setup_helpers import (
+    book_consultation,
+    clinician_id,
+    esketamine_session_done,
+)
 
 OWN = "Dr. Maya Okafor"  # the demo clinician login's clinician
 OTHER = "Dr. Samuel Reyes"
@@ -28,18 +33,24 @@ def test_a_clinician_sees_their_own_day_and_week(
     db, clock = live_server.database, live_server.clock
     book_consultation(db, clock, clinician=OWN, patient="Alex", at=LATER_TODAY)
     book_consultation(db, clock, clinician=OTHER, patient="Priya", at=AFTERNOON)
+    with db.session() as session:
+        ctx = Context(session=session, actor=Actor.system("desk"), now=clock.now())
+        esketamine_session_done(ctx, clinician_id(db, OWN))
     sign_in(page, demo_clinic[Role.CLINICIAN], path="/clinician/day")
     expect(page.get_by_role("heading", level=1)).to_have_text(f"{OWN}: Thursday 26 November 2026")
     visits = page.get_by_role("table").first
     expect(visits).to_contain_text("12:00 PM \N{EN DASH} 1:00 PM")
     expect(visits).to_contain_text("Alex Morgan")
     expect(page.get_by_text("Priya Shah")).to_have_count(0)
-    expect(page.get_by_role("heading", name="Tasks due")).to_be_visible()
+    tasks = page.get_by_role("region", name="Tasks due")
+    expect(tasks).to_contain_text("Thursday 3 December 2026 at")
+    expect(tasks).to_contain_text("REMS monitoring form")
+    expect(tasks.get_by_role("cell", name="AM", exact=True)).to_be_visible()
     check_page(page, "clinician-day")
 
     # Asking for another clinician's day still shows one's own: the role decides.
     page.goto(f"/clinician/day?clinician={clinician_id(db, OTHER)}")
-    expect(page.get_by_text("Alex Morgan")).to_be_visible()
+    expect(page.get_by_text("Alex Morgan")).to_have_count(2)  # the consultation, the session
     expect(page.get_by_text("Priya Shah")).to_have_count(0)
 
     page.get_by_role("link", name="This week").click()
@@ -47,7 +58,7 @@ def test_a_clinician_sees_their_own_day_and_week(
         f"{OWN}: week of Monday 23 November 2026"
     )
     expect(page.get_by_role("heading", level=2)).to_have_count(7)
-    expect(page.get_by_text("Alex Morgan")).to_be_visible()
+    expect(page.get_by_text("Alex Morgan")).to_have_count(2)  # the consultation, the session
     check_page(page, "clinician-week")
 
 
