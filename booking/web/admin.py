@@ -83,7 +83,9 @@ def _edit_page(
     obj = entity.load(page.ctx, item_id)
     zone = _zone(page, obj)
     main_values = (
-        values if values is not None and part is None else initial(obj, entity.edit_fields, zone)
+        values
+        if values is not None and part is None
+        else initial(obj, entity.edit_fields, zone) | entity.derived(obj)
     )
     form = _form(
         page, entity, entity.edit_fields, action=f"/admin/{entity.slug}/{item_id}",

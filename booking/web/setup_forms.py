@@ -20,6 +20,7 @@ from booking.schemas.setup import (
     AppointmentTypePatch,
     ClinicianIn,
     ClinicianPatch,
+    DateOverrideIn,
     LocationIn,
     LocationPatch,
     PeriodIn,
@@ -80,6 +81,8 @@ class Entity:
     update: Callable[[Context, uuid.UUID, Any, bool], Any]
     options: Options = _no_options
     parts: tuple[Part, ...] = ()
+    # Form values not stored as attributes of the same name (a clinician's visit types).
+    derived: Callable[[Any], dict[str, Any]] = lambda obj: {}
 
 
 _PERIOD = (
@@ -143,6 +146,12 @@ _HOURS = (
     Field("effective_from", "Starting on", Kind.DATE),
     Field("effective_until", "Ending on", Kind.DATE),
 )
+_OVERRIDE = (
+    Field("location_id", "Location", Kind.SELECT, required=True),
+    Field("on_date", "Date", Kind.DATE, required=True),
+    Field("start_time", "From", Kind.TIME, hint="Leave both times empty for a day off."),
+    Field("end_time", "Until", Kind.TIME),
+)
 CLINICIANS = Entity(
     slug="clinicians", title="Clinicians", one="clinician",
     columns=(("name", "Name"), ("credentials", "Credentials"), ("display_name", "Patients see")),
@@ -155,6 +164,9 @@ CLINICIANS = Entity(
         ctx, clinician_id=id_, data=data, confirmed=ok
     ),
     options=_types,
+    derived=lambda clinician: {
+        "appointment_type_ids": [t.id for t in clinician.appointment_types]
+    },
     parts=(
         Part(
             slug="working-hours", title="Weekly hours", one="weekly hours", fields=_HOURS,
@@ -165,6 +177,19 @@ CLINICIANS = Entity(
             ),
             remove=lambda ctx, id_, item, ok: hours.remove_clinician_rule(
                 ctx, kind=hours.RuleKind.WORKING_HOURS, clinician_id=id_, rule_id=item,
+                confirmed=ok,
+            ),
+            options=lambda ctx: {"location_id": _places(ctx)},
+        ),
+        Part(
+            slug="date-overrides", title="Other hours on one date", one="date",
+            fields=_OVERRIDE, schema=DateOverrideIn,
+            items=lambda ctx, id_: hours.list_date_overrides(ctx, clinician_id=id_),
+            add=lambda ctx, id_, data, ok: hours.add_date_override(
+                ctx, clinician_id=id_, data=data, confirmed=ok
+            ),
+            remove=lambda ctx, id_, item, ok: hours.remove_clinician_rule(
+                ctx, kind=hours.RuleKind.DATE_OVERRIDES, clinician_id=id_, rule_id=item,
                 confirmed=ok,
             ),
             options=lambda ctx: {"location_id": _places(ctx)},

@@ -143,3 +143,45 @@ def test_only_admins_open_the_setup(page: Page, demo_clinic: dict[Role, DemoLogi
     response = page.goto("/admin/locations")
     assert response is not None
     assert response.status == 403
+
+
+def test_a_clinician_saved_unchanged_keeps_their_visits_and_taking_one_asks_first(
+    page: Page, live_server: LiveServer, demo_clinic: dict[Role, DemoLogin]
+) -> None:
+    db, clock = live_server.database, live_server.clock
+    booked = book_consultation(db, clock, clinician=OWN, patient="Alex", at=FRIDAY_MORNING)
+    sign_in(page, demo_clinic[Role.ADMIN], path="/admin/clinicians")
+    page.get_by_role("link", name=OWN).click()
+    consult = page.get_by_label("Consult (psychiatric evaluation)")
+    expect(consult).to_be_checked()
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("status")).to_have_text("Saved.")
+    expect(consult).to_be_checked()
+
+    consult.uncheck()
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("alert")).to_contain_text("This change strands 1 booked")
+    expect(consult).not_to_be_checked()  # the form keeps what was asked
+    page.get_by_role("button", name="Go ahead anyway").click()
+    expect(page.get_by_role("status")).to_have_text("Saved.")
+    expect(consult).not_to_be_checked()
+    with db.session() as session:
+        ctx = Context(session=session, actor=Actor.system("test"), now=clock.now())
+        stranded = attention.needs_attention(ctx)
+    assert [(s.appointment_id, s.reason) for s in stranded] == [(booked, "clinician_unqualified")]
+
+
+def test_a_date_with_other_hours_is_added_and_removed(
+    page: Page, demo_clinic: dict[Role, DemoLogin]
+) -> None:
+    sign_in(page, demo_clinic[Role.ADMIN], path="/admin/clinicians")
+    page.get_by_role("link", name=OWN).click()
+    dates = page.get_by_role("region", name="Other hours on one date")
+    dates.get_by_label("Date").fill("2026-12-05")
+    dates.get_by_label("From").fill("09:00")
+    dates.get_by_label("Until").fill("12:00")
+    dates.get_by_role("button", name="Add date").click()
+    expect(page.get_by_role("status")).to_have_text("Saved.")
+    expect(dates).to_contain_text("Saturday 5 December 2026: 09:00\N{EN DASH}12:00")
+    dates.get_by_role("button", name="Remove this date").click()
+    expect(dates).to_contain_text("None.")
