@@ -50,16 +50,14 @@ def _defaults(schema: type[BaseModel], fields: tuple[Field, ...]) -> dict[str, A
     return values
 
 
-def _with_options(
-    page: StaffPageContext, fields: tuple[Field, ...], found: dict[str, Any]
-) -> list[Field]:
+def _with_options(fields: tuple[Field, ...], found: dict[str, Any]) -> list[Field]:
     return [f.with_options(found[f.name]) if f.name in found else f for f in fields]
 
 
 def _form(
     page: StaffPageContext, entity: Entity, fields: tuple[Field, ...], **values: Any
 ) -> dict[str, Any]:
-    return {"fields": _with_options(page, fields, entity.options(page.ctx)), **values}
+    return {"fields": _with_options(fields, entity.options(page.ctx)), **values}
 
 
 def _new_page(
@@ -97,7 +95,7 @@ def _edit_page(
         parts.append({
             "part": one, "items": one.items(page.ctx, item_id),
             "form": {
-                "fields": _with_options(page, one.fields, one.options(page.ctx)),
+                "fields": _with_options(one.fields, one.options(page.ctx)),
                 "action": f"/admin/{entity.slug}/{item_id}/{one.slug}",
                 "values": values if mine and values is not None else {},
                 "refusal": refusal if mine else None, "submit": f"Add {one.one}",
@@ -113,102 +111,102 @@ def _status(refusal: Refusal) -> int:
     return 409 if refusal.affected else 422
 
 
-def _register(entity: Entity) -> None:
-    base = f"/admin/{entity.slug}"
+class EntityPages:
+    """The list, blank form, edit form and saves of one entity, at /admin/<slug>."""
 
-    def list_page(page: AdminPage) -> HTMLResponse:
-        return page.render("admin/list.html", entity=entity, items=entity.list_all(page.ctx))
+    def __init__(self, entity: Entity) -> None:
+        self.entity = entity
+        self.base = f"/admin/{entity.slug}"
 
-    def new_page(page: AdminPage) -> HTMLResponse:
-        return _new_page(page, entity)
+    def register(self) -> None:
+        add = router.add_api_route
+        add(self.base, self.list_page, methods=["GET"], name=f"admin_{self.entity.slug}")
+        add(f"{self.base}/new", self.new_page, methods=["GET"])
+        add(f"{self.base}/new", self.create, methods=["POST"])
+        add(f"{self.base}/{{item_id}}", self.edit_page, methods=["GET"])
+        add(f"{self.base}/{{item_id}}", self.update, methods=["POST"])
+        for part in self.entity.parts:
+            PartPages(self.entity, part).register()
 
-    def create(page: AdminPage, form: Posted) -> Response:
+    def list_page(self, page: AdminPage) -> HTMLResponse:
+        items = self.entity.list_all(page.ctx)
+        return page.render("admin/list.html", entity=self.entity, items=items)
+
+    def new_page(self, page: AdminPage) -> HTMLResponse:
+        return _new_page(page, self.entity)
+
+    def create(self, page: AdminPage, form: Posted) -> Response:
+        entity = self.entity
         values = read(form, entity.create_fields, zone=_zone(page))
         done = attempt(
             page, lambda: entity.create(page.ctx, entity.create_schema.model_validate(values))
         )
         if isinstance(done, Refusal):
-            return _new_page(
-                page,
-                entity,
-                values=shown(values, entity.create_fields),
-                refusal=done,
-                status_code=_status(done),
-            )
-        return see_other(f"{base}/{done.id}?saved=1")
+            again = shown(values, entity.create_fields)
+            return _new_page(page, entity, values=again, refusal=done, status_code=_status(done))
+        return see_other(f"{self.base}/{done.id}?saved=1")
 
-    def edit_page(page: AdminPage, item_id: uuid.UUID) -> HTMLResponse:
-        return _edit_page(page, entity, item_id)
+    def edit_page(self, page: AdminPage, item_id: uuid.UUID) -> HTMLResponse:
+        return _edit_page(page, self.entity, item_id)
 
-    def update(page: AdminPage, item_id: uuid.UUID, form: Posted) -> Response:
-        obj = entity.load(page.ctx, item_id)
-        values = read(form, entity.edit_fields, zone=_zone(page, obj))
+    def update(self, page: AdminPage, item_id: uuid.UUID, form: Posted) -> Response:
+        entity = self.entity
+        values = read(form, entity.edit_fields, zone=_zone(page, entity.load(page.ctx, item_id)))
         confirmed = form.get(CONFIRM_FIELD) == "1"
         done = attempt(page, lambda: entity.update(
             page.ctx, item_id, entity.patch_schema.model_validate(values), confirmed
         ))  # fmt: skip
         if isinstance(done, Refusal):
+            again = shown(values, entity.edit_fields)
             return _edit_page(
-                page,
-                entity,
-                item_id,
-                values=shown(values, entity.edit_fields),
-                refusal=done,
-                status_code=_status(done),
+                page, entity, item_id, values=again, refusal=done, status_code=_status(done)
             )
-        return see_other(f"{base}/{item_id}?saved=1")
-
-    router.add_api_route(base, list_page, methods=["GET"], name=f"admin_{entity.slug}")
-    router.add_api_route(f"{base}/new", new_page, methods=["GET"])
-    router.add_api_route(f"{base}/new", create, methods=["POST"])
-    router.add_api_route(f"{base}/{{item_id}}", edit_page, methods=["GET"])
-    router.add_api_route(f"{base}/{{item_id}}", update, methods=["POST"])
-    for part in entity.parts:
-        _register_part(entity, part)
+        return see_other(f"{self.base}/{item_id}?saved=1")
 
 
-def _register_part(entity: Entity, part: Part) -> None:
-    base = f"/admin/{entity.slug}/{{item_id}}/{part.slug}"
+class PartPages:
+    """Adding to and removing from a list kept on an entity's page (hours, time off)."""
 
-    def add(page: AdminPage, item_id: uuid.UUID, form: Posted) -> Response:
-        obj = entity.load(page.ctx, item_id)
-        values = read(form, part.fields, zone=_zone(page, obj))
+    def __init__(self, entity: Entity, part: Part) -> None:
+        self.entity, self.part = entity, part
+        self.back = f"/admin/{entity.slug}/{{item_id}}?saved=1#{part.slug}"
+
+    def register(self) -> None:
+        base = f"/admin/{self.entity.slug}/{{item_id}}/{self.part.slug}"
+        router.add_api_route(base, self.add, methods=["POST"])
+        router.add_api_route(f"{base}/{{rule_id}}/remove", self.remove, methods=["POST"])
+
+    def add(self, page: AdminPage, item_id: uuid.UUID, form: Posted) -> Response:
+        part = self.part
+        values = read(form, part.fields, zone=_zone(page, self.entity.load(page.ctx, item_id)))
         confirmed = form.get(CONFIRM_FIELD) == "1"
         done = attempt(
             page, lambda: part.add(page.ctx, item_id, part.schema.model_validate(values), confirmed)
         )
         if isinstance(done, Refusal):
+            # What was typed, as typed: wall-clock times stay wall-clock in the form.
+            again = {f.name: form.get(f.name) for f in part.fields}
             return _edit_page(
-                page,
-                entity,
-                item_id,
-                values=shown(form_values(form, part), part.fields),
-                refusal=done,
-                part=part,
+                page, self.entity, item_id, values=again, refusal=done, part=part,
                 status_code=_status(done),
-            )
-        return see_other(f"/admin/{entity.slug}/{item_id}?saved=1#{part.slug}")
+            )  # fmt: skip
+        return see_other(self.back.format(item_id=item_id))
 
-    def remove(page: AdminPage, item_id: uuid.UUID, rule_id: uuid.UUID, form: Posted) -> Response:
+    def remove(
+        self, page: AdminPage, item_id: uuid.UUID, rule_id: uuid.UUID, form: Posted
+    ) -> Response:
         confirmed = form.get(CONFIRM_FIELD) == "1"
-        done = attempt(page, lambda: part.remove(page.ctx, item_id, rule_id, confirmed))
+        done = attempt(page, lambda: self.part.remove(page.ctx, item_id, rule_id, confirmed))
         if isinstance(done, Refusal):
             done.removing = rule_id
             return _edit_page(
-                page, entity, item_id, refusal=done, part=part, status_code=_status(done)
-            )
-        return see_other(f"/admin/{entity.slug}/{item_id}?saved=1#{part.slug}")
-
-    router.add_api_route(base, add, methods=["POST"])
-    router.add_api_route(f"{base}/{{rule_id}}/remove", remove, methods=["POST"])
-
-
-def form_values(form: FormData, part: Part) -> dict[str, Any]:
-    """What was typed, as typed (wall-clock times stay wall-clock in the form)."""
-    return {f.name: form.get(f.name) for f in part.fields}
+                page, self.entity, item_id, refusal=done, part=self.part,
+                status_code=_status(done),
+            )  # fmt: skip
+        return see_other(self.back.format(item_id=item_id))
 
 
 for _entity in ENTITIES:
-    _register(_entity)
+    EntityPages(_entity).register()
 
 ROUTERS = (router, notice_policy_page.router)

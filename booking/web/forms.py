@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from booking.web.errors import sentence
@@ -155,7 +155,3 @@ def _named_field(exc: DomainError) -> dict[str, str]:
         if isinstance(item, dict) and "field" in item:
             found.setdefault(str(item["field"]), sentence(str(item.get("message", ""))))
     return found
-
-
-def validated(schema: type[BaseModel], values: dict[str, Any]) -> Any:
-    return schema.model_validate(values)

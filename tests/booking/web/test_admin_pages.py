@@ -185,3 +185,23 @@ def test_a_date_with_other_hours_is_added_and_removed(
     expect(dates).to_contain_text("Saturday 5 December 2026: 09:00\N{EN DASH}12:00")
     dates.get_by_role("button", name="Remove this date").click()
     expect(dates).to_contain_text("None.")
+
+
+def test_removing_weekly_hours_under_a_booking_asks_first(
+    page: Page, live_server: LiveServer, demo_clinic: dict[Role, DemoLogin]
+) -> None:
+    db, clock = live_server.database, live_server.clock
+    booked = book_consultation(db, clock, clinician=OWN, patient="Alex", at=FRIDAY_MORNING)
+    sign_in(page, demo_clinic[Role.ADMIN], path="/admin/clinicians")
+    page.get_by_role("link", name=OWN).click()
+    hours = page.get_by_role("region", name="Weekly hours")
+    friday = hours.get_by_role("listitem").filter(has_text="Friday")
+    friday.get_by_role("button", name="Remove this weekly hours").click()
+    expect(hours.get_by_role("alert")).to_contain_text("This change strands 1 booked")
+    expect(hours).to_contain_text("Friday 08:00")  # not removed yet
+    hours.get_by_role("button", name="Go ahead and remove it").click()
+    expect(page.get_by_role("status")).to_have_text("Saved.")
+    expect(hours).not_to_contain_text("Friday 08:00")
+    with db.session() as session:
+        ctx = Context(session=session, actor=Actor.system("test"), now=clock.now())
+        assert [s.appointment_id for s in attention.needs_attention(ctx)] == [booked]
