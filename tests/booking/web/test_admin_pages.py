@@ -133,6 +133,11 @@ def test_types_rooms_and_reminders_pages(page: Page, demo_clinic: dict[Role, Dem
     page.get_by_role("button", name="Save reminders").click()
     expect(page.get_by_role("status")).to_contain_text("Saved.")
     expect(page.get_by_label("Sent").first).not_to_be_checked()
+    page.get_by_label("Set here (otherwise the default)").nth(1).check()
+    page.get_by_label("Offset (minutes)").first.fill("99999999")  # beyond a month
+    page.get_by_role("button", name="Save reminders").click()
+    expect(page.get_by_role("alert")).to_contain_text("Please check the fields marked below.")
+    expect(page.get_by_role("alert")).to_contain_text("less than or equal to 43200")
     page.goto("/admin/rooms")
     expect(page.get_by_role("link", name="Chair 1")).to_be_visible()
     check_page(page, "admin-rooms")
