@@ -95,6 +95,8 @@ def test_a_clinician_creates_a_feed_and_rotates_it(
     assert calendar.status_code == 200
     assert "BEGIN:VCALENDAR" in calendar.text
     check_page(page, "clinician-feed-issued")
+    assert page.locator('link[href="/static/staff.css"]').count() == 1
+    assert http.get("/static/staff.css").headers["content-type"].startswith("text/css")
 
     page.goto("/clinician/feeds")  # the address is never shown again
     assert first not in page.content()
