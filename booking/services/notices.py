@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select
 
 from booking.models import Appointment, Patient
 from booking.services.context import Context
@@ -65,10 +65,16 @@ class Task:
     status: NoticeStatus
 
 
-def tasks(ctx: Context, *, include_done: bool = False) -> list[Task]:
-    """Staff tasks the policy planned (the REMS monitoring form), soonest first."""
+def tasks(
+    ctx: Context, *, include_done: bool = False, clinician_id: uuid.UUID | None = None
+) -> list[Task]:
+    """Staff tasks the policy planned (the REMS monitoring form), soonest first; only those
+    of ``clinician_id``'s appointments when given (a clinician's own list)."""
     n, a, p = Notice, Appointment, Patient
-    initials = func.substr(p.given_name, 1, 1) + func.substr(p.family_name, 1, 1)
+    # Typed as strings so "+" is SQL's || (untyped, PostgreSQL read it as text + text).
+    initials = func.substr(p.given_name, 1, 1, type_=String) + func.substr(
+        p.family_name, 1, 1, type_=String
+    )
     query = (
         select(n.id, n.kind, n.due_at, n.zone, n.appointment_id, n.status, initials)
         .join(a, a.id == n.appointment_id)
@@ -78,6 +84,8 @@ def tasks(ctx: Context, *, include_done: bool = False) -> list[Task]:
     )
     if not include_done:
         query = query.where(n.status == NoticeStatus.PENDING)
+    if clinician_id is not None:
+        query = query.where(a.clinician_id == clinician_id)
     return [
         Task(
             id=row.id,

@@ -90,3 +90,7 @@ def revoke_all_sessions(ctx: Context, *, user_id: uuid.UUID) -> None:
 
 def list_users(ctx: Context) -> list[StaffUser]:
     return list(ctx.session.scalars(select(StaffUser).order_by(StaffUser.email)))
+
+
+def get_user(ctx: Context, *, user_id: uuid.UUID) -> StaffUser:
+    return ctx.get(StaffUser, user_id, "staff account")

@@ -12,8 +12,10 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from booking.web import (
+    admin,
     appointments,
     book,
+    clinician,
     errors,
     inbox,
     manage,
@@ -27,7 +29,7 @@ from booking.web import (
 STATIC = Path(__file__).parent / "static"
 ROUTERS = (
     public.router, signin.router, book.router, manage.router, patients.router,
-    appointments.router, inbox.router, offer.router,
+    appointments.router, inbox.router, offer.router, clinician.router, *admin.ROUTERS,
 )  # fmt: skip
 # Pages anyone may open; the staff pages are held to a role by their PageGuard.
 # The manage and offer pages' secret link is the credential, as for /api/v1/manage

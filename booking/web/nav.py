@@ -28,6 +28,7 @@ LINKS = (
     NavLink("Patients", "/desk/patients", _DESK),
     NavLink("Inbox", "/inbox", frozenset(Role)),
     NavLink("My schedule", "/clinician", frozenset({Role.CLINICIAN})),
+    NavLink("Calendar feeds", "/clinician/feeds", frozenset({Role.ADMIN, Role.CLINICIAN})),
     NavLink("Clinic setup", "/admin", frozenset({Role.ADMIN})),
 )
 
