@@ -11,10 +11,10 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from booking.web import errors, nav, public, signin
+from booking.web import desk, desk_book, errors, nav, public, signin
 
 STATIC = Path(__file__).parent / "static"
-ROUTERS = (public.router, signin.router)
+ROUTERS = (public.router, signin.router, desk.router, desk_book.router)
 # Pages anyone may open; the staff pages are held to a role by their PageGuard.
 PUBLIC_PAGES = frozenset({("GET", "/"), ("GET", "/signin"), ("POST", "/signin")})
 
