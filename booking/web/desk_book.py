@@ -63,14 +63,28 @@ def _form(
     )  # fmt: skip
 
 
+def _chosen(value: str) -> uuid.UUID | None:
+    """A select's value: empty is "any" (and anything unreadable is treated so)."""
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None
+
+
+Choice = Annotated[str, Query(max_length=40)]
+
+
 @router.get("/desk/book")
 def booking_form(
-    page: FrontDeskPage, patient: uuid.UUID, type: uuid.UUID | None = None,
-    location: uuid.UUID | None = None, clinician: uuid.UUID | None = None,
-    day: Annotated[date | None, Query(alias="date")] = None,
+    page: FrontDeskPage, patient: uuid.UUID, type: Choice = "", location: Choice = "",
+    clinician: Choice = "", day: Annotated[str, Query(alias="date", max_length=10)] = "",
 ) -> Response:  # fmt: skip
-    return _form(page, patient=patient, kind=type, location=location, clinician=clinician,
-                 day=day)  # fmt: skip
+    try:
+        on = date.fromisoformat(day) if day else None
+    except ValueError:
+        on = None
+    return _form(page, patient=patient, kind=_chosen(type), location=_chosen(location),
+                 clinician=_chosen(clinician), day=on)  # fmt: skip
 
 
 def _message(exc: DomainError) -> str:
