@@ -245,7 +245,7 @@ def appointment_view(
     if "reschedule" in actions:
         found = open_slots(
             ctx, appointment_type_id=a.appointment_type_id, first_day=day, last_day=day,
-            location_id=location.id, clinician_id=a.clinician_id,
+            location_id=location.id, clinician_id=a.clinician_id, ignore_appointment=a.id,
         )  # fmt: skip
         times = sorted({slot.starts_at for slot in found.slots} - {a.starts_at})
     return AppointmentView(

@@ -72,11 +72,11 @@ def test_the_desk_finds_a_booking_reschedules_checks_in_and_it_is_discharged(
     entry.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Alex Morgan")
     check_page(page, "desk-appointment")
-    page.get_by_label("1:30 PM").check()
+    page.get_by_label("12:15 PM").check()  # overlaps its own slot: free for itself
     page.get_by_role("button", name="Move to this time").click()
     expect(page.get_by_role("status")).to_contain_text("Moved")
     moved = _appointment(live_server, booked)
-    assert moved.starts_at.astimezone(NY) == datetime(2026, 11, 26, 13, 30, tzinfo=NY)
+    assert moved.starts_at.astimezone(NY) == datetime(2026, 11, 26, 12, 15, tzinfo=NY)
 
     page.get_by_role("button", name="Check in").click()
     expect(page.get_by_role("status")).to_have_text("Checked in.")
@@ -94,7 +94,7 @@ def test_the_desk_finds_a_booking_reschedules_checks_in_and_it_is_discharged(
     assert done.completed_at == live_server.clock.now()
 
     page.goto("/desk")
-    moved_entry = page.get_by_role("link", name=re.compile(r"^Dr. Maya Okafor: 1:30 PM Alex"))
+    moved_entry = page.get_by_role("link", name=re.compile(r"^Dr. Maya Okafor: 12:15 PM Alex"))
     expect(moved_entry).to_contain_text("Discharged")
 
 
@@ -149,6 +149,8 @@ def test_the_desk_books_a_treatment_waiving_the_escort_with_a_reason(
     sign_in(page, demo_clinic[Role.FRONT_DESK], path="/desk/patients")
     page.get_by_label("Name, phone or email").fill("morgan")
     page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("heading", level=2)).to_have_text("1 patient found")
+    check_page(page, "desk-patients")
     page.get_by_role("link", name="Book a visit for Alex Morgan").click()
     _choose_infusion(page, "2026-11-27")
     expect(page.get_by_role("list").filter(has_text="escort")).to_contain_text(
