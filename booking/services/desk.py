@@ -69,6 +69,11 @@ class Board:
     patient_names: dict[uuid.UUID, str]
 
     @property
+    def bookings(self) -> int:
+        """Each appointment once (it shows in its clinician's column and its room's)."""
+        return len({e.appointment_id for column in self.columns for e in column.entries})
+
+    @property
     def previous_day(self) -> date:
         return self.day - timedelta(days=1)
 

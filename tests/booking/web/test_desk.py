@@ -13,7 +13,14 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from booking.demo import DemoLogin
-from booking.models import Appointment, AppointmentStatus, AppointmentType, Patient, Role
+from booking.models import (
+    Appointment,
+    AppointmentStatus,
+    AppointmentType,
+    Patient,
+    Role,
+    TimeOff,
+)
 from booking.schemas.appointments import BookingIn
 from booking.services import appointments
 from booking.services.context import Actor, Context
@@ -47,6 +54,15 @@ def _book(server: LiveServer, family: str, *, hour: int, minute: int = 0) -> uui
         return appointments.book(_ctx(server, session), data=data).appointment.id
 
 
+def _away(server: LiveServer, appointment_id: uuid.UUID) -> None:
+    """The appointment's clinician takes its hours off: it now needs attention."""
+    with server.database.session() as session:
+        found = session.get(Appointment, appointment_id)
+        assert found is not None
+        session.add(TimeOff(clinician_id=found.clinician_id, starts_at=found.starts_at,
+                            ends_at=found.ends_at, reason="sick"))  # fmt: skip
+
+
 def _appointment(server: LiveServer, appointment_id: uuid.UUID) -> Appointment:
     with server.database.session() as session:
         found = session.get(Appointment, appointment_id)
@@ -59,10 +75,15 @@ def test_the_desk_finds_a_booking_reschedules_checks_in_and_it_is_discharged(
     page: Page, live_server: LiveServer, demo_clinic: dict[Role, DemoLogin]
 ) -> None:
     booked = _book(live_server, "Morgan", hour=12)
+    _away(live_server, _book(live_server, "Daniels", hour=16))
     sign_in(page, demo_clinic[Role.FRONT_DESK], path="/desk")
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Day board: Harbor Clinic, Thursday 26 November 2026"
     )
+    attention = page.get_by_role("region", name="Needs attention (1)")
+    expect(attention).to_contain_text("4:00 PM, patient CD")
+    expect(attention).to_contain_text("the clinician is away")
+    expect(page.get_by_text("2 bookings on this day")).to_be_visible()
     # In its clinician's column and its room's, with the status in words.
     entry = page.get_by_role("link", name=re.compile(r"^Dr. Maya Okafor: 12:00 PM Alex Morgan"))
     expect(entry).to_contain_text("Booked")
