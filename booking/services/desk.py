@@ -88,8 +88,18 @@ def discard(ctx: Context) -> None:
     ctx.session.rollback()
 
 
+def pick_location(ctx: Context, location_id: uuid.UUID | None) -> Location:
+    """The location asked for; else the only one, or with several the first by name (a
+    page opens on something, and its location switcher offers the others)."""
+    if location_id is None:
+        active = active_locations(ctx)
+        if len(active) > 1:
+            location_id = active[0].id
+    return require_location(ctx, location_id)
+
+
 def local_today(ctx: Context, *, location_id: uuid.UUID | None) -> tuple[Location, date]:
-    location = require_location(ctx, location_id)
+    location = pick_location(ctx, location_id)
     return location, ctx.now.astimezone(ZoneInfo(location.timezone)).date()
 
 
@@ -111,10 +121,14 @@ def day_board(ctx: Context, *, location_id: uuid.UUID | None, day: date | None) 
     first, last = _span(booked, zone, day)
     times = _times(first, last)
     return Board(
-        location=location, locations=clinic_setup.list_locations(ctx), day=day, zone=zone,
+        location=location, locations=active_locations(ctx), day=day, zone=zone,
         times=times, columns=_columns(ctx, location, booked, kinds, names, times[0][1]),
         attention=stranded, patient_names=names,
     )  # fmt: skip
+
+
+def active_locations(ctx: Context) -> list[Location]:
+    return [place for place in clinic_setup.list_locations(ctx) if place.active]
 
 
 def _appointments(ctx: Context, stranded: list[attention.Stranded]) -> list[Appointment]:

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 from booking.models import AppointmentType, Clinician, Location, Patient
 from booking.services import clinic_setup
 from booking.services.availability import open_slots
-from booking.services.clinic_setup import require_location
 from booking.services.context import Context
+from booking.services.desk import active_locations, pick_location
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def booking_choices(
     day: date | None,
 ) -> BookingChoices:
     patient = ctx.get(Patient, patient_id, "patient")
-    location = require_location(ctx, location_id)
+    location = pick_location(ctx, location_id)
     zone = ZoneInfo(location.timezone)
     day = day or ctx.now.astimezone(zone).date()
     kinds = [k for k in clinic_setup.list_appointment_types(ctx) if k.active]
@@ -100,7 +100,7 @@ def booking_choices(
                 name = names.get(slot.clinician_id, "")
                 times.append(OpenTime(slot.starts_at, slot.clinician_id, name))
     return BookingChoices(
-        patient=patient, kinds=kinds, locations=clinic_setup.list_locations(ctx),
+        patient=patient, kinds=kinds, locations=active_locations(ctx),
         clinicians=clinicians, kind=kind, location=location, clinician_id=clinician_id,
         day=day, gates=gates_for(kind, patient) if kind else [], open_times=times,
     )  # fmt: skip

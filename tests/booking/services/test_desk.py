@@ -8,7 +8,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from booking import demo
-from booking.models import AppointmentStatus, AppointmentType, Patient
+from booking.models import AppointmentStatus, AppointmentType, Location, Patient
 from booking.schemas.appointments import BookingIn
 from booking.services import appointments, desk
 from booking.services.context import Context
@@ -75,3 +75,17 @@ def test_the_board_has_a_column_per_clinician_and_per_room_and_places_by_time(
     # 12:30 is 22 quarter hours after 07:00, on the grid's row 2 + 22; an hour is 4 rows.
     assert {(e.row, e.rows, e.patient_name) for e in placed} == {(24, 4, "Priya Shah")}
     assert desk.day_board(ctx, location_id=None, day=date(2026, 11, 27)).columns[0].entries == []
+
+
+def test_with_several_locations_the_board_opens_on_the_first_and_offers_the_others(
+    ctx: Context,
+) -> None:
+    demo.seed(ctx)
+    annex = Location(name="Annex", timezone="America/Los_Angeles", address="1 Pier Road")
+    ctx.session.add(annex)
+    ctx.session.flush()
+    board = desk.day_board(ctx, location_id=None, day=None)
+    assert board.location.id == annex.id
+    assert [place.name for place in board.locations] == ["Annex", "Harbor Clinic"]
+    assert board.day == date(2026, 11, 26)  # 07:00 in Los Angeles
+    assert board.zone.key == "America/Los_Angeles"
