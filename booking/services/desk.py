@@ -66,7 +66,6 @@ class Board:
     times: list[tuple[int, datetime]]  # (grid row, local time) of each 15-minute row
     columns: list[Column]
     attention: list[attention.Stranded]
-    patient_names: dict[uuid.UUID, str]
 
     @property
     def bookings(self) -> int:
@@ -116,26 +115,18 @@ def day_board(ctx: Context, *, location_id: uuid.UUID | None, day: date | None) 
     scope = attention.Scope(location_id=location.id)
     stranded = attention.needs_attention(ctx, scope=scope)
     names = _patient_names(ctx, {a.patient_id for a in booked})
-    names |= _patient_names(ctx, {a.patient_id for a in _appointments(ctx, stranded)})
     kinds = {k.id: k for k in clinic_setup.list_appointment_types(ctx)}
     first, last = _span(booked, zone, day)
     times = _times(first, last)
     return Board(
         location=location, locations=active_locations(ctx), day=day, zone=zone,
         times=times, columns=_columns(ctx, location, booked, kinds, names, times[0][1]),
-        attention=stranded, patient_names=names,
+        attention=stranded,
     )  # fmt: skip
 
 
 def active_locations(ctx: Context) -> list[Location]:
     return [place for place in clinic_setup.list_locations(ctx) if place.active]
-
-
-def _appointments(ctx: Context, stranded: list[attention.Stranded]) -> list[Appointment]:
-    ids = [s.appointment_id for s in stranded]
-    if not ids:
-        return []
-    return list(ctx.session.scalars(select(Appointment).where(Appointment.id.in_(ids))))
 
 
 def _patient_names(ctx: Context, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
