@@ -32,6 +32,7 @@ from core.errors import DomainError
 router = page_router()
 # Who may discharge: the API's ClinicalStaff (the button shows only to them).
 CLINICAL = frozenset({Role.ADMIN, Role.CLINICIAN})
+DESK = frozenset({Role.ADMIN, Role.FRONT_DESK})  # the board and the booking pages
 
 # What the appointment page says after an action (?done=…): a closed set, nothing echoed.
 DONE = {
@@ -63,7 +64,7 @@ def _appointment_page(
     done = DONE.get(page.request.query_params.get("done", ""))
     return page.render(
         "desk_appointment.html", status_code=status, view=view, done=done, error=error,
-        may_discharge=page.staff.role in CLINICAL,
+        may_discharge=page.staff.role in CLINICAL, at_desk=page.staff.role in DESK,
     )  # fmt: skip
 
 

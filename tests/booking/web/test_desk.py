@@ -152,6 +152,28 @@ def test_a_rule_that_says_no_is_a_sentence_on_the_page(
     assert _appointment(live_server, booked).status is S.BOOKED
 
 
+def test_the_desk_cancels_with_a_reason_and_a_clinician_sees_only_their_actions(
+    page: Page, live_server: LiveServer, demo_clinic: dict[Role, DemoLogin]
+) -> None:
+    booked = _book(live_server, "Daniels", hour=15)
+    sign_in(page, demo_clinic[Role.CLINICIAN], path=f"/desk/appointments/{booked}")
+    expect(page.get_by_role("button", name="Check in")).to_be_visible()  # any staff
+    expect(page.get_by_role("button", name="Cancel the appointment")).to_have_count(0)
+    expect(page.get_by_role("link", name=re.compile("Back to the day board"))).to_have_count(0)
+    page.get_by_role("button", name="Sign out").click()
+
+    sign_in(page, demo_clinic[Role.FRONT_DESK], path=f"/desk/appointments/{booked}")
+    page.get_by_label("Reason").fill("Patient asked by phone")
+    page.get_by_label(re.compile("The clinic called it off")).check()
+    page.get_by_role("button", name="Cancel the appointment").click()
+    expect(page.get_by_role("status")).to_contain_text("Cancelled")
+    cancelled = _appointment(live_server, booked)
+    assert cancelled.status is S.CANCELLED
+    assert cancelled.cancel_reason == "Patient asked by phone"
+    assert not cancelled.late_cancel  # inside 24 h, but the clinic called it off
+    expect(page.get_by_role("button", name="Check in")).to_have_count(0)
+
+
 def _treatment_ready(server: LiveServer) -> uuid.UUID:
     moment = server.clock.now() - timedelta(days=7)
     return _patient(server, "Morgan", consult_completed_at=moment, consent_signed_at=moment)
