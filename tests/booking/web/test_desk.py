@@ -242,3 +242,24 @@ def test_a_series_is_shown_before_it_is_booked(
         assert len(booked) == 6
         assert len({a.series_id for a in booked}) == 1
         assert {a.escort_name for a in booked} == {"Jamie Morgan"}
+
+
+def test_a_time_taken_meanwhile_says_so_and_shows_fresh_times(
+    page: Page, live_server: LiveServer, demo_clinic: dict[Role, DemoLogin]
+) -> None:
+    patient_id = _patient(live_server, "Shah")
+    sign_in(page, demo_clinic[Role.FRONT_DESK], path=f"/desk/book?patient={patient_id}")
+    page.get_by_label("Visit").select_option(label="Consult (psychiatric evaluation)")
+    page.get_by_label("Clinician").select_option(label="Dr. Maya Okafor")
+    page.get_by_role("button", name="Show open times").click()
+    page.get_by_role("radio", name=re.compile(r"^3:00 PM with")).check()
+    _book(live_server, "Daniels", hour=15)  # another desk took it (the consult room) meanwhile
+    page.get_by_role("button", name="Book this time").click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "That time was just taken. Choose another of the open times."
+    )
+    expect(page.get_by_role("radio", name=re.compile(r"^3:00 PM with"))).to_have_count(0)
+    expect(page.get_by_role("radio", name=re.compile(r"^11:00 AM with"))).to_have_count(1)
+    with live_server.database.session() as session:
+        mine = session.scalars(select(Appointment).filter_by(patient_id=patient_id)).all()
+        assert mine == []
