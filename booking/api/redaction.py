@@ -16,11 +16,14 @@ _MANAGE_TOKEN = re.compile(r"(/manage/)[/\s]*[^/?#\s]+", re.IGNORECASE)
 # A feed's token is everything after /feeds/ up to ".ics" (slashes included); the staff
 # routes under /api/v1/feeds carry only record ids.
 _FEED_TOKEN = re.compile(r"(?<!/v1)(/feeds/)[^?#\s]*?(\.ics\b|(?=[?#\s])|$)", re.IGNORECASE)
+# The booking pages carry a manage token in ``link=`` when a patient books a follow-up.
+_LINK_PARAMETER = re.compile(r"([?&]link=)[^&#\s]+", re.IGNORECASE)
 _SERVER_LOGGERS = ("uvicorn.access", "uvicorn.error")
 
 
 def redact(text: str) -> str:
-    return _FEED_TOKEN.sub(r"\1[redacted]\2", _MANAGE_TOKEN.sub(r"\1[redacted]", text))
+    text = _LINK_PARAMETER.sub(r"\1[redacted]", _MANAGE_TOKEN.sub(r"\1[redacted]", text))
+    return _FEED_TOKEN.sub(r"\1[redacted]\2", text)
 
 
 class RedactTokens(logging.Filter):

@@ -11,12 +11,30 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from booking.web import desk, desk_book, errors, nav, public, signin
+from booking.web import book, desk, desk_book, errors, manage, nav, public, signin
 
 STATIC = Path(__file__).parent / "static"
-ROUTERS = (public.router, signin.router, desk.router, desk_book.router)
+ROUTERS = (
+    public.router, signin.router, book.router, manage.router, desk.router, desk_book.router,
+)  # fmt: skip
 # Pages anyone may open; the staff pages are held to a role by their PageGuard.
-PUBLIC_PAGES = frozenset({("GET", "/"), ("GET", "/signin"), ("POST", "/signin")})
+# The manage pages' secret link is the credential, as for /api/v1/manage.
+PUBLIC_PAGES = frozenset(
+    {
+        ("GET", "/"),
+        ("GET", "/signin"),
+        ("POST", "/signin"),
+        ("GET", "/book"),
+        ("POST", "/book/hold"),
+        ("GET", "/book/details"),
+        ("POST", "/book/details"),
+        ("GET", manage.LINK),
+        ("GET", manage.LINK + "/reschedule"),
+        ("POST", manage.LINK + "/reschedule"),
+        ("GET", manage.LINK + "/cancel"),
+        ("POST", manage.LINK + "/cancel"),
+    }
+)
 
 
 def addresses() -> list[tuple[str, str]]:

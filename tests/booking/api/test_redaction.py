@@ -30,6 +30,13 @@ def test_access_log_records_lose_the_token() -> None:
     assert "/api/v1/manage/[redacted]/cancel?x=1" in line
 
 
+def test_a_token_in_the_booking_pages_link_parameter_is_redacted() -> None:
+    token = secrets.token_urlsafe(32)
+    line = redact(f"/book/details?hold=1&link={token}&tz=UTC")
+    assert line == "/book/details?hold=1&link=[redacted]&tz=UTC"
+    assert redact("/book?type=1&blink=keep") == "/book?type=1&blink=keep"
+
+
 @pytest.mark.parametrize("prefix", ["/api/v1/manage//", "/api/v1/manage/ ", "/API/V1/MANAGE/"])
 def test_a_token_behind_a_doubled_slash_or_a_space_is_redacted_too(prefix: str) -> None:
     # The route still looks such a path up (a 404), but the token in it may be live.
