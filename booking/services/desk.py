@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -24,7 +25,7 @@ from booking.models import (
     Patient,
     Room,
 )
-from booking.services import attention, clinic_setup, listing
+from booking.services import attention, clinic_setup, listing, notices
 from booking.services.availability import open_slots
 from booking.services.changes import load
 from booking.services.clinic_setup import require_location
@@ -223,6 +224,7 @@ class AppointmentView:
     actions: frozenset[str]  # check_in, complete, no_show, undo, cancel, reschedule
     open_times: list[datetime]  # for the reschedule day asked for, in the location's zone
     reschedule_day: date
+    notices: list[dict[str, Any]]  # as GET /api/v1/appointments/{id}/notices shows them
 
     @property
     def day(self) -> date:
@@ -264,4 +266,5 @@ def appointment_view(
         location=location, clinician=ctx.get(Clinician, a.clinician_id, "clinician"),
         room=ctx.session.get(Room, a.room_id) if a.room_id else None, zone=zone,
         actions=actions, open_times=times, reschedule_day=day,
+        notices=notices.for_appointment(ctx, appointment_id=a.id),
     )  # fmt: skip

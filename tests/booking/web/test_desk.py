@@ -92,6 +92,8 @@ def test_the_desk_finds_a_booking_reschedules_checks_in_and_it_is_discharged(
 
     entry.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Alex Morgan")
+    notices = page.get_by_role("table", name="Reminders and notices, by when they are due")
+    expect(notices).to_contain_text("Confirmation")
     check_page(page, "desk-appointment")
     page.get_by_label("12:15 PM").check()  # overlaps its own slot: free for itself
     page.get_by_role("button", name="Move to this time").click()
