@@ -116,6 +116,16 @@ CODES: dict[str, dict[int, tuple[str, ...]]] = {
             "unknown_session",
         ),
     },
+    "preview_series": {
+        409: ("series_conflict",),
+        422: (
+            "gate_not_met",
+            "series_spacing",
+            "series_overlap",
+            "unknown_protocol",
+            "unknown_session",
+        ),
+    },
     "undo": {409: ("invalid_transition", "correction_window_closed", "slot_taken")},
     "reissue_manage_link": {409: ("too_late",)},
     "withdraw": {409: ("invalid_transition",)},

@@ -12,6 +12,7 @@ from booking.schemas.appointments import (
     AppointmentOut,
     SeriesIn,
     SeriesOut,
+    SeriesPreviewOut,
     SessionLink,
     WaitlistIn,
     WaitlistOut,
@@ -40,6 +41,14 @@ def book_series(body: SeriesIn, ctx: FrontDesk, settings: AppSettings) -> Series
         appointments=[AppointmentOut.model_validate(b.appointment) for b in booked],
         manage_links=links,
     )  # fmt: skip
+
+
+@router.post("/series/preview", response_model=SeriesPreviewOut)
+def preview_series(body: SeriesIn, ctx: FrontDesk) -> SeriesPreviewOut:
+    """The sessions ``POST /series`` would book with this body, each placed (clinician and
+    chair) and in the location's zone, with the same checks and answers; nothing is
+    booked, so the desk can show the dates before confirming."""
+    return series_service.preview(ctx, data=body)
 
 
 @router.post("/waitlist", response_model=WaitlistOut, status_code=201)

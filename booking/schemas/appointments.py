@@ -238,6 +238,15 @@ class SeriesIn(Schema):
         return self
 
 
+class SeriesPreviewOut(OutSchema):
+    """The sessions a series would book, checked and placed; nothing is booked yet."""
+
+    protocol: str
+    min_gap_hours: int
+    timezone: str
+    sessions: list[SlotOut]
+
+
 class SessionLink(ManageLink):
     appointment_id: uuid.UUID
 

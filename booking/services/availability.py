@@ -33,6 +33,7 @@ class _Found:
 def _find(
     ctx: Context, *, appointment_type_id: uuid.UUID, first_day: date, last_day: date,
     location_id: uuid.UUID | None, clinician_id: uuid.UUID | None, tz: str | None,
+    ignore_appointment: uuid.UUID | None = None,
 ) -> _Found:  # fmt: skip
     if last_day < first_day or (last_day - first_day).days > MAX_RANGE_DAYS:
         raise Invalid(
@@ -42,7 +43,7 @@ def _find(
     location = require_location(ctx, location_id)
     inputs = read_availability_inputs(
         ctx, location=location, kind=kind, first_day=first_day, last_day=last_day,
-        clinician_id=clinician_id,
+        clinician_id=clinician_id, ignore_appointment=ignore_appointment,
     )  # fmt: skip
     starts, session = av.find_starts(inputs)
     return _Found(kind.id, location.id, ZoneInfo(tz or location.timezone), starts, session)
@@ -57,11 +58,15 @@ def open_slots(
     location_id: uuid.UUID | None = None,
     clinician_id: uuid.UUID | None = None,
     tz: str | None = None,
+    ignore_appointment: uuid.UUID | None = None,
 ) -> AvailabilityOut:
-    """Every open start, rendered in ``tz`` (else the location's zone)."""
+    """Every open start, rendered in ``tz`` (else the location's zone); with
+    ``ignore_appointment``, the times that appointment could move to (its own time counts
+    as free)."""
     found = _find(
         ctx, appointment_type_id=appointment_type_id, first_day=first_day, last_day=last_day,
         location_id=location_id, clinician_id=clinician_id, tz=tz,
+        ignore_appointment=ignore_appointment,
     )  # fmt: skip
     zone = found.zone
     slots = [

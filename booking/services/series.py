@@ -5,6 +5,7 @@ fit; an alternative the desk accepts comes back as an override of that session."
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,12 +14,14 @@ from sqlalchemy import select
 from booking import series as protocols
 from booking.gates import check_gates
 from booking.lifecycle import OCCUPYING
-from booking.models import Appointment, AppointmentType, Patient, Series
-from booking.schemas.appointments import SeriesIn
+from booking.models import Appointment, AppointmentType, Location, Patient, Series
+from booking.schemas.appointments import SeriesIn, SeriesPreviewOut, SlotOut
+from booking.services import occupancy
 from booking.services.appointments import Booked, bookable_type, create_appointment
 from booking.services.audit import record_create
 from booking.services.clinic_setup import require_location
 from booking.services.context import Context
+from booking.services.occupancy import Placement
 from booking.services.series_placement import Session, place_series
 from core.clock import as_utc
 from core.errors import Conflict, Forbidden, Invalid
@@ -36,7 +39,22 @@ def _starts(data: SeriesIn, zone: ZoneInfo) -> tuple[str, list[datetime], int]:
     return protocol.name, protocols.proposed_starts(protocol, data.first_starts_at, zone, gap), gap
 
 
-def book_series(ctx: Context, *, data: SeriesIn) -> tuple[Series, list[Booked]]:
+@dataclass(frozen=True)
+class SeriesPlan:
+    """A series checked and placed, nothing written yet: what the desk is shown to confirm."""
+
+    protocol: str
+    min_gap_hours: int
+    kind: AppointmentType
+    location: Location
+    patient: Patient
+    override_reason: str | None
+    spots: list[Placement]
+
+
+def plan_series(ctx: Context, *, data: SeriesIn) -> SeriesPlan:
+    """Every check of booking the series (gates, spacing, overlap, placement), writing
+    nothing: the preview the desk confirms and the first half of :func:`book_series`."""
     if not ctx.actor.acts_for_clinic:
         raise Forbidden("a treatment series is booked by the clinic's staff")
     kind = bookable_type(ctx, data.appointment_type_id)
@@ -60,18 +78,42 @@ def book_series(ctx: Context, *, data: SeriesIn) -> tuple[Series, list[Booked]]:
     if conflicts:
         raise Conflict("series_conflict", f"{len(conflicts)} session(s) do not fit; "
                        "nothing was booked", conflicts=conflicts)  # fmt: skip
+    ordered = sorted(spots, key=lambda spot: spot.starts_at)
+    return SeriesPlan(name, gap, kind, location, patient, override, ordered)
+
+
+def preview(ctx: Context, *, data: SeriesIn) -> SeriesPreviewOut:
+    plan = plan_series(ctx, data=data)
+    zone = ZoneInfo(plan.location.timezone)
+    sessions = [
+        SlotOut(
+            starts_at=spot.starts_at.astimezone(zone),
+            ends_at=occupancy.session_end(plan.kind, spot.starts_at).astimezone(zone),
+            clinician_id=spot.clinician_id, room_id=spot.room_id,
+        )
+        for spot in plan.spots
+    ]  # fmt: skip
+    return SeriesPreviewOut(
+        protocol=plan.protocol, min_gap_hours=plan.min_gap_hours, timezone=zone.key,
+        sessions=sessions,
+    )  # fmt: skip
+
+
+def book_series(ctx: Context, *, data: SeriesIn) -> tuple[Series, list[Booked]]:
+    plan = plan_series(ctx, data=data)
+    patient, kind = plan.patient, plan.kind
     series = Series(id=uuid.uuid4(), patient_id=patient.id, appointment_type_id=kind.id,
-                    protocol=name, min_gap_hours=gap, created_at=ctx.now)  # fmt: skip
+                    protocol=plan.protocol, min_gap_hours=plan.min_gap_hours,
+                    created_at=ctx.now)  # fmt: skip
     ctx.session.add(series)
     record_create(ctx, series, action="series.book", patient_id=patient.id)
-    ordered = sorted(spots, key=lambda spot: spot.starts_at)
     booked = [
         create_appointment(
-            ctx, kind=kind, location=location, patient=patient, spot=spot, escort=data.escort,
-            override_reason=override, series_id=series.id,
-            series_starts=[each.starts_at for each in ordered],  # one confirmation lists them
+            ctx, kind=kind, location=plan.location, patient=patient, spot=spot,
+            escort=data.escort, override_reason=plan.override_reason, series_id=series.id,
+            series_starts=[each.starts_at for each in plan.spots],  # one confirmation lists them
         )
-        for spot in ordered
+        for spot in plan.spots
     ]  # fmt: skip
     return series, booked
 

@@ -13,9 +13,10 @@ from fastapi.staticfiles import StaticFiles
 
 from booking.web import (
     admin,
-    appointments,
     book,
     clinician,
+    desk,
+    desk_book,
     errors,
     inbox,
     manage,
@@ -27,9 +28,10 @@ from booking.web import (
 )
 
 STATIC = Path(__file__).parent / "static"
+# patients before desk_book: the patient search at /desk/patients is the staff record's.
 ROUTERS = (
-    public.router, signin.router, book.router, manage.router, patients.router,
-    appointments.router, inbox.router, offer.router, clinician.router, *admin.ROUTERS,
+    public.router, signin.router, book.router, manage.router, patients.router, desk.router,
+    desk_book.router, inbox.router, offer.router, clinician.router, *admin.ROUTERS,
 )  # fmt: skip
 # Pages anyone may open; the staff pages are held to a role by their PageGuard.
 # The manage and offer pages' secret link is the credential, as for /api/v1/manage
