@@ -66,7 +66,10 @@ def receive(
     sender = match_sender(ctx, phone=message.from_number)
     action, answer = _act(ctx, intent, sender, message.from_number, public_url)
     name = answers.Clinic(clinic_name, _clinic_phone(ctx, sender))
-    text = answers.crisis(name) if urgent else answers.for_action(action, name, answer)
+    if urgent:
+        text: str | None = answers.crisis(name, on_call=bool(oncall_email))
+    else:
+        text = answers.for_action(action, name, answer)
     row = InboundMessage(
         message_sid=message.sid, from_number=message.from_number, body=message.body,
         received_at=ctx.now, intent=intent, urgent=urgent, sender=sender.kind,

@@ -14,10 +14,17 @@ class Clinic:
         return f"call us at {self.phone}" if self.phone else "call the clinic"
 
 
-def crisis(clinic: Clinic) -> str:
+def crisis(clinic: Clinic, *, on_call: bool) -> str:
+    """``on_call``: an on-call clinician is being emailed now. Without one the text says only
+    what is true: staff see it in the clinic's inbox, which nobody may read until morning."""
+    told = (
+        "We have alerted our on-call team."
+        if on_call
+        else "Our staff will see your message when the clinic is open."
+    )
     return (
         f"{clinic.name}: if you are thinking of harming yourself, call or text 988 (Suicide & "
-        "Crisis Lifeline, 24/7) now. In an emergency call 911. We have alerted our team."
+        f"Crisis Lifeline, 24/7) now. In an emergency call 911. {told}"
     )
 
 

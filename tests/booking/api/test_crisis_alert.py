@@ -51,7 +51,9 @@ def test_an_urgent_text_emails_the_oncall_address_with_no_patient_detail(
     settings: Settings, clock: FrozenClock, fake_smtp: FakeSmtp,
 ) -> None:  # fmt: skip
     patient_id = booked(client, clinic, front_desk, 21)["appointment"]["patient_id"]
-    assert "988" in text(client, CRISIS, "+16175550021").text
+    answer = text(client, CRISIS, "+16175550021").text
+    assert "988" in answer
+    assert "We have alerted our on-call team." in answer
     (alert,) = _alerts(database)  # queued with the inbound row, before any dispatch
     assert (alert.status, alert.appointment_id, alert.recipient) == (
         NoticeStatus.PENDING, None, ONCALL,

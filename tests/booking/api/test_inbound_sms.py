@@ -114,6 +114,9 @@ def test_crisis_words_are_urgent_and_answered_with_988_and_911(
     response = text(client, "C but honestly i want to kill myself", "+16175550006")
     assert "988" in response.text
     assert "911" in response.text
+    # No on-call address: the answer promises no alert nobody was sent.
+    assert "alerted" not in response.text
+    assert "Our staff will see your message when the clinic is open." in response.text
     row = stored(database)[0]
     assert row.urgent
     assert row.handled_at is None
