@@ -28,7 +28,8 @@ HOLD_MINUTES = 10
 @dataclass(frozen=True)
 class Booked:
     appointment: Appointment
-    manage_token: str
+    manage_token: str  # "" for a replay that kept the link already sent (``replayed``)
+    replayed: bool = False
 
 
 def bookable_type(ctx: Context, type_id: uuid.UUID) -> AppointmentType:

@@ -35,9 +35,12 @@ def fingerprint(body: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def book_once(ctx: Context, *, data: BookingIn, key: str | None) -> appointments.Booked:
-    """Book, or with a ``key`` already answered, give that appointment again (with a fresh
-    manage token: the first answer, and the token in it, never arrived)."""
+def book_once(
+    ctx: Context, *, data: BookingIn, key: str | None, new_link: bool = True
+) -> appointments.Booked:
+    """Book, or with a ``key`` already answered, give that appointment again: with a fresh
+    manage token (an API client's first answer, and the token in it, never arrived), or,
+    ``new_link=False`` (a page pressed twice), keeping the link the confirmation carries."""
     if key is None:
         return appointments.book(ctx, data=data)
     # Who may replay it: the staff member who sent it, or any anonymous caller.
@@ -51,6 +54,8 @@ def book_once(ctx: Context, *, data: BookingIn, key: str | None) -> appointments
         ).values(body=answer))  # fmt: skip
         return booked
     appointment = ctx.get(Appointment, _stored_answer(ctx, scope, key, print_), "appointment")
+    if not new_link:
+        return appointments.Booked(appointment, "", replayed=True)
     return appointments.Booked(appointment, manage_links.rotate(ctx, appointment))
 
 

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from booking.api.deps import AppSettings
 from booking.api.throttle import HOLD_LIMITS, _client_key, _throttle
 from booking.schemas.appointments import BookingIn, HoldIn
+from booking.schemas.fields import CalendarDate, UtcDatetime
 from booking.schemas.manage import ClinicOut
 from booking.schemas.patients import PatientIn
 from booking.services import appointments, availability, clinic_info, idempotency
@@ -97,7 +98,7 @@ def choose(
     type: uuid.UUID | None = None,
     location: uuid.UUID | None = None,
     tz: str | None = None,
-    week: date | None = None,
+    week: CalendarDate | None = None,
     link: str = "",
 ) -> HTMLResponse:
     return _times_page(page, type_id=type, location_id=location, tz=tz, week=week, link=link)
@@ -147,8 +148,8 @@ def details(
     hold: uuid.UUID,
     type: uuid.UUID,
     location: uuid.UUID,
-    starts: datetime,
-    until: datetime,
+    starts: UtcDatetime,
+    until: UtcDatetime,
     tz: str = "",
     link: str = "",
 ) -> HTMLResponse:
@@ -227,6 +228,15 @@ def _booking(hold: uuid.UUID, link: str, form: dict[str, str]) -> BookingIn:
     return BookingIn(hold_id=hold, patient=patient)
 
 
+# Refusals whose API wording means nothing to a patient.
+REFUSED = {
+    "idempotency_key_reused": (
+        "This time is already booked with the details you first gave. To change them, use "
+        "the link in your confirmation or call us."
+    ),
+}
+
+
 def readable(error: ValidationError) -> list[str]:
     labels = {"given_name": "First name", "family_name": "Last name", "phone": "Mobile phone",
               "date_of_birth": "Date of birth", "email": "Email"}  # fmt: skip
@@ -245,8 +255,8 @@ def confirm(
     hold: Annotated[uuid.UUID, Form()],
     type: Annotated[uuid.UUID, Form()],
     location: Annotated[uuid.UUID, Form()],
-    starts: Annotated[datetime, Form()],
-    until: Annotated[datetime, Form()],
+    starts: Annotated[UtcDatetime, Form()],
+    until: Annotated[UtcDatetime, Form()],
     tz: Annotated[str, Form(max_length=64)] = "",
     link: Annotated[str, Form(max_length=1000)] = "",
     given_name: Annotated[str, Form(max_length=200)] = "",
@@ -271,11 +281,16 @@ def confirm(
         with page.ctx.session.begin_nested():
             # Keyed by the hold: a second press of the button (or a reload of the POST)
             # gives the same appointment again, never a second one or a false "taken".
-            booked = idempotency.book_once(page.ctx, data=data, key=f"page-hold:{hold}")
+            booked = idempotency.book_once(
+                page.ctx, data=data, key=f"page-hold:{hold}", new_link=False
+            )
     except DomainError as refused:
         if refused.code == "slot_taken" or refused.code == "not_found":
             return _times_page(page, type_id=type, location_id=location, tz=tz or None,
                                week=None, link=link, message=TAKEN, status_code=409)  # fmt: skip
-        return _details_page(page, **shown, errors=[refused.message[0].upper()
-                             + refused.message[1:]], status_code=refused.status)  # fmt: skip
+        said = REFUSED.get(refused.code) or refused.message[0].upper() + refused.message[1:]
+        return _details_page(page, **shown, errors=[said], status_code=refused.status)
+    if booked.replayed:  # the link already sent keeps working: say where it is
+        return page.render("book_again.html", clinic=clinic_info.clinic_information(
+            page.ctx, clinic_name=page.settings.name))  # fmt: skip
     return see_other(f"/manage/{booked.manage_token}?" + _query({"booked": 1, "tz": tz}))

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse
 from booking.feeds import service as feeds
 from booking.models import Clinician, FeedKind, Role
 from booking.schemas.feeds import FeedIn, FeedIssued
+from booking.schemas.fields import CalendarDate
 from booking.services import clinic_setup, notices, schedule
 from booking.web.errors import page_router
 from booking.web.pages import ClinicalPage, StaffPageContext, see_other
@@ -50,7 +51,7 @@ def _whose(
 @router.get("/clinician")
 @router.get("/clinician/day")
 def my_day(
-    page: ClinicalPage, day: date | None = None, clinician: uuid.UUID | None = None
+    page: ClinicalPage, day: CalendarDate | None = None, clinician: uuid.UUID | None = None
 ) -> HTMLResponse:
     chosen, everyone = _whose(page, clinician)
     on = day or _today(page)
@@ -65,7 +66,7 @@ def my_day(
 
 @router.get("/clinician/week")
 def my_week(
-    page: ClinicalPage, start: date | None = None, clinician: uuid.UUID | None = None
+    page: ClinicalPage, start: CalendarDate | None = None, clinician: uuid.UUID | None = None
 ) -> HTMLResponse:
     chosen, everyone = _whose(page, clinician)
     first = start or _today(page)

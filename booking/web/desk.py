@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from booking.models import Role
 from booking.schemas.appointments import RescheduleIn, UndoIn
+from booking.schemas.fields import CalendarDate
 from booking.services import changes, desk, staff_views
 from booking.web import words
 from booking.web.errors import page_router, sentence
@@ -48,7 +49,7 @@ DONE = {
     "series": "Series booked. This is its first session; the patient gets one confirmation.",
 }
 
-Day = Annotated[date | None, Query(alias="date")]
+Day = Annotated[CalendarDate | None, Query(alias="date")]
 
 
 @router.get("/desk")

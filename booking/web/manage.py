@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 import booking.api.manage  # noqa: F401 - registers the manage_token path convertor
 from booking.schemas.appointments import RescheduleIn
+from booking.schemas.fields import CalendarDate
 from booking.schemas.manage import ManageView
 from booking.services import clinic_info, manage_times, manage_view
 from booking.web import times
@@ -82,7 +83,7 @@ def _times_page(
 
 @router.get(LINK + "/reschedule")
 def reschedule_times(
-    page: PublicPage, token: str, tz: str | None = None, week: date | None = None
+    page: PublicPage, token: str, tz: str | None = None, week: CalendarDate | None = None
 ) -> HTMLResponse:
     view = _view(page, token)
     if view is None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import date, timedelta
 
 import httpx2 as httpx
+import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
@@ -187,7 +189,43 @@ def test_pressing_book_twice_books_once(http: httpx.Client, live_server: LiveSer
     }  # fmt: skip
     first = http.post("/book/details", data=form | details)
     second = http.post("/book/details", data=form | details)
-    assert first.status_code == second.status_code == 303
-    assert second.headers["location"].startswith("/manage/")
+    assert first.status_code == 303
+    assert first.headers["location"].startswith("/manage/")
+    # The second press says so, and the link the first gave (and the confirmation carries)
+    # keeps working: a replay must not end it.
+    assert second.status_code == 200
+    assert "already booked when you pressed the button again" in second.text
+    assert http.get(first.headers["location"]).status_code == 200
     with live_server.database.session() as session:
         assert len(session.scalars(select(Appointment)).all()) == 1
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "week=9999-12-25",  # a date past any plannable day: it used to overflow into a 500
+        "week=2026-02-30",
+    ],
+)
+def test_a_week_out_of_range_is_a_422_page(
+    http: httpx.Client, demo_clinic: object, query: str
+) -> None:
+    response = http.get(f"/book?type={clinic.type_id(http)}&{query}")
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    "until",
+    ["2026-12-02T05:57:03", "0001-01-01T00:00:00+14:00"],  # no offset; before any plannable day
+)
+def test_a_hold_time_the_server_cannot_read_is_a_422_page(
+    http: httpx.Client, demo_clinic: object, until: str
+) -> None:
+    kind = clinic.type_id(http)
+    location = http.get("/api/v1/clinic").json()["locations"][0]["id"]
+    query = {"hold": str(uuid.uuid4()), "type": kind, "location": location,
+             "starts": "2026-12-03T13:00:00+00:00", "until": until}  # fmt: skip
+    response = http.get("/book/details", params=query)
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("text/html")
