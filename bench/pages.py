@@ -11,7 +11,8 @@ afterwards), migrated with ``clinic db upgrade`` and served by a real ``clinic s
 
 1. the front desk's day board (``GET /desk?location=…&date=…``, signed in by the session
    cookie) for the busiest seeded day, beside ``GET /api/v1/appointments`` for the same
-   location and day (the appointments the board places);
+   location and day (the appointments the board places) plus
+   ``GET /api/v1/appointments/needs-attention`` (the list the board shows first);
 2. the public booking page's times for a week (``GET /book?type=…&location=…&week=…``,
    anonymous), beside ``GET /api/v1/availability`` for the consult over the same seven days;
 3. ``GET /health``: the HTTP floor of this machine in this run.
@@ -102,6 +103,9 @@ def measure(base: str, database: Database, requests: int, step: Callable[[str], 
         figures["board_api"] = timed(http, "/api/v1/appointments", listed, requests)
         figures["board_api"]["appointments"] = len(http.get("/api/v1/appointments",
                                                             params=listed).json())  # fmt: skip
+        # The board's other half: what needs attention (every coming booking re-checked).
+        figures["attention_api"] = timed(http, "/api/v1/appointments/needs-attention", {},
+                                         requests)  # fmt: skip
     with client(base) as http:
         figures["times_page"] = timed(http, "/book", times, requests)
         figures["times_api"] = timed(http, "/api/v1/availability", open_, requests)
@@ -140,14 +144,18 @@ def report(result: dict[str, Any]) -> None:
           f"({result['board_api']['appointments']} appointments)")  # fmt: skip
     for name, key in (("front desk board page (/desk)", "board_page"),
                       ("  same day by the API (/api/v1/appointments)", "board_api"),
+                      ("  + needs attention by the API", "attention_api"),
                       ("booking page, a week of times (/book)", "times_page"),
                       ("  same week by the API (/api/v1/availability)", "times_api"),
                       ("GET /health (HTTP floor)", "health")):  # fmt: skip
         print(_line(name, result[key]))
-    for page in ("board_page", "times_page"):
-        ratio = result[page]["median_ms"] / result[page.replace("page", "api")]["median_ms"]
+    api = {"board_page": result["board_api"]["median_ms"] + result["attention_api"]["median_ms"],
+           "times_page": result["times_api"]["median_ms"]}  # fmt: skip
+    for page, same_work in api.items():
+        ratio = result[page]["median_ms"] / same_work
         verdict = "meets" if result[page]["meets_target"] else "MISSES"
-        print(f"  {page}: {ratio:.2f}x the API; {verdict} < {TARGET_MS:g} ms")
+        print(f"  {page}: {ratio:.2f}x the API doing the same work ({same_work:.2f} ms); "
+              f"{verdict} < {TARGET_MS:g} ms")  # fmt: skip
     print(f"  server log errors: {result['server_log_errors'] or 'none'}")
 
 
