@@ -11,7 +11,6 @@ from booking.api.deps import (
     AnyStaff,
     AppSettings,
     Caller,
-    ClinicalStaff,
     FrontDesk,
     commits_in_route,
 )
@@ -157,8 +156,10 @@ def check_in(appointment_id: uuid.UUID, ctx: AnyStaff) -> Appointment:
 
 @router.post("/appointments/{appointment_id}/complete", response_model=AppointmentOut)
 def complete(
-    appointment_id: uuid.UUID, ctx: ClinicalStaff, body: CompleteIn | None = None
+    appointment_id: uuid.UUID, ctx: AnyStaff, body: CompleteIn | None = None
 ) -> Appointment:
+    """Records the discharge the clinician called: any staff member may press it (the front
+    desk sees the patient leave), and the escort's "ready for pickup" goes at once."""
     appointment = changes.load(ctx, appointment_id)
     at = body.discharged_at if body else None
     return changes.complete(ctx, appointment=appointment, discharged_at=at)

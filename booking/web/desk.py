@@ -24,7 +24,6 @@ from booking.web import words
 from booking.web.errors import page_router, sentence
 from booking.web.pages import (
     AnyStaffPage,
-    ClinicalPage,
     FrontDeskPage,
     StaffPageContext,
     see_other,
@@ -67,7 +66,7 @@ def _appointment_page(
     done = DONE.get(page.request.query_params.get("done", ""))
     return page.render(
         "desk_appointment.html", status_code=status, view=view, done=done, error=error,
-        may_discharge=page.staff.role in CLINICAL, at_desk=page.staff.role in DESK,
+        at_desk=page.staff.role in DESK,
         messages=messages, words=words,
     )  # fmt: skip
 
@@ -97,7 +96,7 @@ def check_in(page: AnyStaffPage, appointment_id: uuid.UUID) -> Response:
 
 
 @router.post("/desk/appointments/{appointment_id}/complete")
-def complete(page: ClinicalPage, appointment_id: uuid.UUID) -> Response:
+def complete(page: AnyStaffPage, appointment_id: uuid.UUID) -> Response:
     try:
         appointment = changes.load(page.ctx, appointment_id)
         changes.complete(page.ctx, appointment=appointment, discharged_at=None)

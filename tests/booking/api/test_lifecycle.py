@@ -53,11 +53,15 @@ def test_check_in_then_complete_records_the_real_discharge(
     assert cancel.status_code == 409
 
 
-def test_front_desk_cannot_mark_a_discharge(
-    client: TestClient, clinic: Clinic, front_desk: SignedIn
+def test_the_front_desk_records_a_discharge(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn, clock: FrozenClock
 ) -> None:
     appointment = _booked(client, clinic)["appointment"]
-    assert _act(client, front_desk.headers, appointment["id"], "complete").status_code == 403
+    clock.set(MONDAY_9_INSTANT - timedelta(minutes=10))
+    assert _act(client, front_desk.headers, appointment["id"], "check-in").status_code == 200
+    clock.advance(timedelta(hours=1))
+    done = _act(client, front_desk.headers, appointment["id"], "complete")
+    assert (done.status_code, done.json()["status"]) == (200, "completed")
 
 
 def test_cancelling_frees_the_slot_and_marks_late_cancels(
