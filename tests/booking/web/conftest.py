@@ -107,7 +107,8 @@ def page(context: BrowserContext) -> Page:
 @pytest.fixture
 def http(live_server: LiveServer) -> Iterator[httpx.Client]:
     """A plain HTTP client on the live server (no browser): for what a browser never sends."""
-    with httpx.Client(base_url=live_server.url, follow_redirects=False) as client:
+    # A generous timeout: the suite shares two cores with the browser and the databases.
+    with httpx.Client(base_url=live_server.url, follow_redirects=False, timeout=30) as client:
         yield client
 
 

@@ -104,7 +104,7 @@ def test_a_token_from_another_browser_is_refused(
 ) -> None:
     token = TOKEN.search(http.get("/signin").text)
     assert token is not None
-    with httpx.Client(base_url=str(http.base_url)) as other:
+    with httpx.Client(base_url=str(http.base_url), timeout=30) as other:
         other.get("/signin")  # its own cookie, not the one the token was made for
         login = demo_clinic[Role.ADMIN]
         form = {"email": login.email, "password": login.password, "csrf_token": token[1]}
