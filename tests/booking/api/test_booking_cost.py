@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import event
+from sqlalchemy.engine.default import CacheStats
 
 from booking.models import Appointment, AuditEvent
 from booking.services.audit import snapshot
@@ -69,7 +70,7 @@ def test_a_booking_reads_the_setup_version_not_the_setup(
     if database.is_sqlite:
         claimed = ["INSERT occupancy", "INSERT audit_events"]
     else:
-        claimed = ["WITH occupancy + audit_events"]
+        claimed = ["WITH occupancy + occupancy + audit_events"]  # clinician, room, event
     assert writes == ["DELETE holds", "INSERT appointments", *claimed], sent
     # Its notices are planned in the same transaction, written in one statement.
     assert [s for s in sent if s.startswith("INSERT notices")] == ["INSERT notices"], sent
@@ -108,3 +109,27 @@ def test_the_booking_audit_is_the_stored_appointment(
         stored = session.get_one(Appointment, uuid.UUID(booked["appointment"]["id"]))
         event_ = session.query(AuditEvent).filter_by(action="appointment.book").one()
         assert event_.after == snapshot(stored)
+
+
+def test_a_repeated_booking_compiles_no_sql(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn, database: Database
+) -> None:
+    """Compiling a statement costs more CPU than sending it: once warm, every statement a
+    booking sends comes from SQLAlchemy's compiled cache (a multi-row VALUES never does)."""
+    patient = make_patient(client, front_desk.headers)
+    expect_ok(book(client, _consult(clinic, patient, "2026-11-30T09:00:00-05:00"),
+                   front_desk.headers), 201)  # fmt: skip
+    compiled: list[str] = []
+
+    def note(*args: Any) -> None:
+        context = args[4]
+        if context.compiled is not None and context.cache_hit is not CacheStats.CACHE_HIT:
+            compiled.append(str(args[2]).split("\n")[0][:80])
+
+    event.listen(database.engine, "after_cursor_execute", note)
+    try:
+        second = _consult(clinic, patient, "2026-11-30T11:00:00-05:00")
+        expect_ok(book(client, second, front_desk.headers), 201)
+    finally:
+        event.remove(database.engine, "after_cursor_execute", note)
+    assert compiled == []
