@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import event
-from sqlalchemy.engine.default import CacheStats
+from sqlalchemy.engine.interfaces import CacheStats
 
 from booking.models import Appointment, AuditEvent
 from booking.services.audit import snapshot
