@@ -12,6 +12,8 @@ from booking.api.deps import (
     AppSettings,
     Caller,
     FrontDesk,
+    LateCaller,
+    authenticates_in_route,
     commits_in_route,
 )
 from booking.api.throttle import BOOKING_LIMITS, HOLD_LIMITS
@@ -50,8 +52,9 @@ router = APIRouter(prefix="/api/v1", tags=["appointments"])
 
 @router.get("/availability", response_model=AvailabilityOut)
 @commits_in_route
+@authenticates_in_route
 def availability(
-    ctx: Caller,
+    ctx: LateCaller,
     appointment_type_id: uuid.UUID,
     start: CalendarDate,
     end: CalendarDate,
@@ -80,9 +83,10 @@ def create_hold(body: HoldIn, ctx: Caller) -> Hold:
     dependencies=[BOOKING_LIMITS],
 )
 @commits_in_route
+@authenticates_in_route
 def book(
     body: BookingIn,
-    ctx: Caller,
+    ctx: LateCaller,
     settings: AppSettings,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Response:

@@ -1,6 +1,10 @@
 """Dependencies that limit anonymous holds and bookings (see services/throttle.py); a
 caller with a valid staff token passes untouched. Attached to the routes in their
-decorators, so the routes themselves stay as they are."""
+decorators, so the routes themselves stay as they are.
+
+The booking route checks its token in its own thread (deps.authenticates_in_route), after
+this runs: a caller with any bearer token passes here, and one whose token is not valid
+gets the route's 401 before anything is booked."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
-from booking.api.deps import AppSettings, Caller
+from booking.api.deps import AppSettings, BearerToken, Caller
 from booking.schemas.appointments import BookingIn
 from booking.services import throttle
 
@@ -48,14 +52,14 @@ def _hold_limits(request: Request, ctx: Caller, settings: AppSettings) -> Iterat
 
 async def _booking_limits(
     request: Request,
-    ctx: Caller,
+    credentials: BearerToken,
     settings: AppSettings,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> None:
     # The header is the route's own (same name and type: read once). A coroutine, so staff
     # pass without a hop to a worker thread; the count itself may reach a shared storage (a
     # network round trip), so it runs in one.
-    if ctx.staff is None:
+    if credentials is None:
         # The body is read here only for anonymous callers: declared as a parameter, FastAPI
         # would validate it again for every booking. One that does not validate is the
         # route's 422 and, as before, counts against no limit.
