@@ -95,6 +95,9 @@ def context(browser: Browser, live_server: LiveServer) -> Iterator[BrowserContex
         base_url=live_server.url, locale="en-US", timezone_id="America/New_York"
     )
     opened.set_default_timeout(10_000)
+    # A page load waits as long as the HTTP clients do: one took over 10 s on SQLite while
+    # the suite's PostgreSQL half ran beside it on the same two cores.
+    opened.set_default_navigation_timeout(30_000)
     yield opened
     opened.close()
 
