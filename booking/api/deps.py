@@ -183,29 +183,6 @@ class CallerContext(Context):
     staff: SignedInStaff | None
 
 
-async def caller_context(
-    session: DbSession,
-    clock: AppClock,
-    settings: AppSettings,
-    credentials: BearerToken,
-) -> CallerContext:
-    # A coroutine: an anonymous caller needs no I/O, so only a token's lookup (a query)
-    # costs a worker thread.
-    now = clock.now()
-    if credentials is None:
-        actor = Actor.online()
-        return CallerContext(session=session, actor=actor, now=now, staff=None, settings=settings)
-    ctx = Context(session=session, actor=Actor.system("auth"), now=now)
-    # A bad token is 401, not anonymous.
-    signed_in = await run_in_threadpool(authenticate, ctx, token=credentials.credentials)
-    return CallerContext(
-        session=session, actor=signed_in.actor, now=now, staff=signed_in, settings=settings
-    )
-
-
-Caller = Annotated[CallerContext, Depends(caller_context)]
-
-
 @dataclass(frozen=True)
 class TokenCaller(CallerContext):
     """A caller who sent a bearer token not checked yet: :func:`authenticates_in_route`
@@ -221,19 +198,35 @@ async def caller_checked_in_route(
     settings: AppSettings,
     credentials: BearerToken,
 ) -> CallerContext:
-    """Like :func:`caller_context`, for the hot routes: the token's lookup waits for the
-    route's thread instead of taking a worker thread of its own (a hop costs more CPU than
-    the lookup)."""
+    """The caller, its token (if any) not checked yet: for the hot routes, whose token's
+    lookup waits for the route's own thread instead of taking a worker thread of its own
+    (a hop costs more CPU than the lookup)."""
     now = clock.now()
-    token = credentials.credentials if credentials is not None else None
-    if token is None:
+    if credentials is None:
         return CallerContext(
             session=session, actor=Actor.online(), now=now, staff=None, settings=settings
         )
     return TokenCaller(
         session=session, actor=Actor.online(), now=now, staff=None, settings=settings,
-        token=token,
+        token=credentials.credentials,
     )  # fmt: skip
+
+
+async def caller_context(
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    credentials: BearerToken,
+) -> CallerContext:
+    # A coroutine: an anonymous caller needs no I/O, so only a token's lookup (a query)
+    # costs a worker thread. A bad token is 401, not anonymous.
+    caller = await caller_checked_in_route(session, clock, settings, credentials)
+    if isinstance(caller, TokenCaller):
+        return await run_in_threadpool(_signed_in_caller, caller)
+    return caller
+
+
+Caller = Annotated[CallerContext, Depends(caller_context)]
 
 
 def authenticates_in_route(route: Callable[P, R]) -> Callable[P, R]:
