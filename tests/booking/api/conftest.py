@@ -67,6 +67,15 @@ def book(client: TestClient, body: dict[str, Any], headers: dict[str, str] | Non
     return client.post("/api/v1/appointments", json=body, headers=headers or {})
 
 
+def consult_at(clinic: Clinic, patient: dict[str, Any], starts_at: str) -> dict[str, Any]:
+    """A staff booking of the clinic's consult with its first clinician, by patient id."""
+    return {
+        "appointment_type_id": clinic.consult["id"], "location_id": clinic.location["id"],
+        "clinician_id": clinic.clinicians[0]["id"], "patient_id": patient["id"],
+        "starts_at": starts_at,
+    }  # fmt: skip
+
+
 # A location and a clinician for the clinic setup tests (working hours, date overrides, time
 # off, closures, roles and audit), which each need one of both and nothing more.
 

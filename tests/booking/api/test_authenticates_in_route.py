@@ -16,7 +16,7 @@ from booking.models import Appointment
 from booking.services.context import Actor
 from core.clock import FrozenClock
 from core.db import Database
-from tests.booking.api.conftest import Clinic, book
+from tests.booking.api.conftest import Clinic, book, consult_at
 from tests.booking.api.setup_helpers import expect_ok, expect_problem
 from tests.conftest import SignedIn
 from tests.factories import make_patient
@@ -38,14 +38,6 @@ def hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return handed
 
 
-def _body(clinic: Clinic, patient: dict[str, Any], starts_at: str) -> dict[str, Any]:
-    return {
-        "appointment_type_id": clinic.consult["id"], "location_id": clinic.location["id"],
-        "clinician_id": clinic.clinicians[0]["id"], "patient_id": patient["id"],
-        "starts_at": starts_at,
-    }  # fmt: skip
-
-
 def _booked(database: Database) -> int:
     with database.session(write=False) as session:
         return int(session.scalar(select(func.count()).select_from(Appointment)) or 0)
@@ -56,7 +48,7 @@ def test_a_staff_booking_takes_one_worker_thread(
 ) -> None:
     patient = make_patient(client, front_desk.headers)
     hops.clear()
-    body = _body(clinic, patient, "2026-11-30T09:00:00-05:00")
+    body = consult_at(clinic, patient, "2026-11-30T09:00:00-05:00")
     booked = expect_ok(book(client, body, front_desk.headers), 201)
     assert booked["appointment"]["patient_id"] == patient["id"]  # the staff view: signed in
     assert hops == ["book"]
@@ -79,7 +71,7 @@ def test_a_booking_with_a_bad_token_is_401_and_books_nothing(
 ) -> None:
     patient = make_patient(client, front_desk.headers)
     before = _booked(database)
-    body = _body(clinic, patient, "2026-11-30T10:00:00-05:00")
+    body = consult_at(clinic, patient, "2026-11-30T10:00:00-05:00")
     response = book(client, body, {"Authorization": f"Bearer {token}"})
     if token:
         expect_problem(response, 401, "unauthenticated")
@@ -94,7 +86,7 @@ def test_a_signed_out_token_is_refused_by_booking_and_availability(
     patient = make_patient(client, front_desk.headers)
     assert client.post("/api/v1/auth/logout", headers=front_desk.headers).status_code == 204
     before = _booked(database)
-    body = _body(clinic, patient, "2026-11-30T11:00:00-05:00")
+    body = consult_at(clinic, patient, "2026-11-30T11:00:00-05:00")
     expect_problem(book(client, body, front_desk.headers), 401, "unauthenticated")
     params = {"appointment_type_id": clinic.consult["id"], "start": "2026-11-30",
               "end": "2026-11-30"}  # fmt: skip

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -15,12 +15,22 @@ from sqlalchemy.engine.interfaces import CacheStats
 from booking.models import Appointment, AuditEvent
 from booking.services.audit import snapshot
 from core.db import Database
-from tests.booking.api.conftest import Clinic, book
+from tests.booking.api.conftest import Clinic, book, consult_at
 from tests.booking.api.setup_helpers import expect_ok
 from tests.conftest import SignedIn
 from tests.factories import make_patient
 
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK")
+
+
+@contextmanager
+def listening(database: Database, name: str, listener: Callable[..., None]) -> Iterator[None]:
+    """``listener`` hears the engine's ``name`` event while the block runs."""
+    event.listen(database.engine, name, listener)
+    try:
+        yield
+    finally:
+        event.remove(database.engine, name, listener)
 
 
 @contextmanager
@@ -34,29 +44,18 @@ def statements(database: Database) -> Iterator[list[str]]:
         elif not sql.startswith(TRANSACTION_CONTROL):
             sent.append(sql.split()[0] + " " + sql.split()[2])
 
-    event.listen(database.engine, "before_cursor_execute", count)
-    try:
+    with listening(database, "before_cursor_execute", count):
         yield sent
-    finally:
-        event.remove(database.engine, "before_cursor_execute", count)
-
-
-def _consult(clinic: Clinic, patient: dict[str, Any], starts_at: str) -> dict[str, Any]:
-    return {
-        "appointment_type_id": clinic.consult["id"], "location_id": clinic.location["id"],
-        "clinician_id": clinic.clinicians[0]["id"], "patient_id": patient["id"],
-        "starts_at": starts_at,
-    }  # fmt: skip
 
 
 def test_a_booking_reads_the_setup_version_not_the_setup(
     client: TestClient, clinic: Clinic, front_desk: SignedIn, database: Database
 ) -> None:
     patient = make_patient(client, front_desk.headers)
-    first = _consult(clinic, patient, "2026-11-30T09:00:00-05:00")
+    first = consult_at(clinic, patient, "2026-11-30T09:00:00-05:00")
     expect_ok(book(client, first, front_desk.headers), 201)  # fills the cache
     with statements(database) as sent:
-        second = _consult(clinic, patient, "2026-11-30T11:00:00-05:00")
+        second = consult_at(clinic, patient, "2026-11-30T11:00:00-05:00")
         expect_ok(book(client, second, front_desk.headers), 201)
     booking = [s for s in sent if "notices" not in s]
     reads = [s for s in booking if s.startswith("SELECT")]
@@ -80,19 +79,16 @@ def test_the_setup_version_is_read_with_the_token_and_after_the_turn(
     client: TestClient, clinic: Clinic, front_desk: SignedIn, database: Database
 ) -> None:
     patient = make_patient(client, front_desk.headers)
-    expect_ok(book(client, _consult(clinic, patient, "2026-11-30T09:00:00-05:00"),
+    expect_ok(book(client, consult_at(clinic, patient, "2026-11-30T09:00:00-05:00"),
                    front_desk.headers), 201)  # fmt: skip
     sent: list[str] = []
 
     def note(*args: Any) -> None:
         sent.append(str(args[2]))
 
-    event.listen(database.engine, "before_cursor_execute", note)
-    try:
-        second = _consult(clinic, patient, "2026-11-30T11:00:00-05:00")
+    with listening(database, "before_cursor_execute", note):
+        second = consult_at(clinic, patient, "2026-11-30T11:00:00-05:00")
         expect_ok(book(client, second, front_desk.headers), 201)
-    finally:
-        event.remove(database.engine, "before_cursor_execute", note)
     versions = [s for s in sent if "setup_version" in s]
     assert "staff_sessions" in versions[0]
     # PostgreSQL reads it again once the booking holds the schedule lock (test_setup_races).
@@ -103,7 +99,7 @@ def test_the_booking_audit_is_the_stored_appointment(
     client: TestClient, clinic: Clinic, front_desk: SignedIn, database: Database
 ) -> None:
     patient = make_patient(client, front_desk.headers)
-    body = _consult(clinic, patient, "2026-11-30T09:00:00-05:00")
+    body = consult_at(clinic, patient, "2026-11-30T09:00:00-05:00")
     booked = expect_ok(book(client, body, front_desk.headers), 201)
     with database.session(write=False) as session:
         stored = session.get_one(Appointment, uuid.UUID(booked["appointment"]["id"]))
@@ -117,7 +113,7 @@ def test_a_repeated_booking_compiles_no_sql(
     """Compiling a statement costs more CPU than sending it: once warm, every statement a
     booking sends comes from SQLAlchemy's compiled cache (a multi-row VALUES never does)."""
     patient = make_patient(client, front_desk.headers)
-    expect_ok(book(client, _consult(clinic, patient, "2026-11-30T09:00:00-05:00"),
+    expect_ok(book(client, consult_at(clinic, patient, "2026-11-30T09:00:00-05:00"),
                    front_desk.headers), 201)  # fmt: skip
     compiled: list[str] = []
 
@@ -126,10 +122,7 @@ def test_a_repeated_booking_compiles_no_sql(
         if context.compiled is not None and context.cache_hit is not CacheStats.CACHE_HIT:
             compiled.append(str(args[2]).split("\n")[0][:80])
 
-    event.listen(database.engine, "after_cursor_execute", note)
-    try:
-        second = _consult(clinic, patient, "2026-11-30T11:00:00-05:00")
+    with listening(database, "after_cursor_execute", note):
+        second = consult_at(clinic, patient, "2026-11-30T11:00:00-05:00")
         expect_ok(book(client, second, front_desk.headers), 201)
-    finally:
-        event.remove(database.engine, "after_cursor_execute", note)
     assert compiled == []

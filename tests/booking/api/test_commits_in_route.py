@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import event, func, select
@@ -14,20 +13,12 @@ from sqlalchemy.orm import Session
 
 from booking.models import Appointment
 from core.db import Database
-from tests.booking.api.conftest import Clinic, book
+from tests.booking.api.conftest import Clinic, book, consult_at
 from tests.booking.api.setup_helpers import expect_ok, expect_problem
 from tests.conftest import SignedIn
 from tests.factories import make_patient
 
 MONDAY_9 = "2026-11-30T09:00:00-05:00"
-
-
-def _body(clinic: Clinic, patient: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "appointment_type_id": clinic.consult["id"], "location_id": clinic.location["id"],
-        "clinician_id": clinic.clinicians[0]["id"], "patient_id": patient["id"],
-        "starts_at": MONDAY_9,
-    }  # fmt: skip
 
 
 def _booked(database: Database) -> int:
@@ -56,7 +47,7 @@ def test_a_booking_is_stored_when_its_answer_arrives(
 ) -> None:
     patient = make_patient(client, front_desk.headers)
     before = _booked(database)
-    booked = expect_ok(book(client, _body(clinic, patient), front_desk.headers), 201)
+    booked = expect_ok(book(client, consult_at(clinic, patient, MONDAY_9), front_desk.headers), 201)
     assert _booked(database) == before + 1
     with database.session(write=False) as session:
         assert session.get(Appointment, uuid.UUID(booked["appointment"]["id"])) is not None
@@ -68,12 +59,12 @@ def test_a_commit_that_fails_is_the_answer_and_nothing_is_stored(
     patient = make_patient(client, front_desk.headers)
     before = _booked(database)
     with _commits_fail() as tried:
-        response = book(client, _body(clinic, patient), front_desk.headers)
+        response = book(client, consult_at(clinic, patient, MONDAY_9), front_desk.headers)
     expect_problem(response, 500, "internal_error")
     assert tried  # the route's own commit was attempted, and its failure answered
     assert _booked(database) == before
     # The slot was not kept by the failed attempt.
-    expect_ok(book(client, _body(clinic, patient), front_desk.headers), 201)
+    expect_ok(book(client, consult_at(clinic, patient, MONDAY_9), front_desk.headers), 201)
 
 
 def test_availability_answers_after_its_read_ends(
