@@ -8,14 +8,28 @@ check-in and its undoing must not repeat a pickup text). Sent rows are never tou
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import (
+    Connection,
+    Insert,
+    Text,
+    bindparam,
+    cast,
+    column,
+    func,
+    insert,
+    literal_column,
+    select,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
-from core.clock import SystemClock
+from core.clock import SystemClock, as_utc
 from scheduler.facts import AppointmentFacts
 from scheduler.models import Notice, NoticeStatus
 from scheduler.policy import PlannedNotice, PlannedStatus, context_of, notices_for
@@ -40,7 +54,7 @@ def plan(
     Returns how many notices are pending afterwards. ``now`` should be the change's own
     instant (the request's clock); without it the system clock is read. ``fresh`` says the
     appointment was created in this transaction, so it has no notices yet: they are not
-    read, and the new rows go in as one executemany (the booking hot path). Only the caller
+    read, and the new rows go in as one statement (the booking hot path). Only the caller
     that created the appointment knows this; a re-plan of an existing one never passes it.
     """
     now = now or SystemClock().now()
@@ -119,7 +133,7 @@ def _insert_fresh(
     context: dict[str, object],
     now: datetime,
 ) -> int:
-    """A new appointment's notices: one Core executemany, no ORM objects (nothing in this
+    """A new appointment's notices: one Core statement, no ORM objects (nothing in this
     transaction reads them back). A series' confirmation already planned by an earlier
     session (in ``by_key``) stays as that session planned it, as in the general path."""
     rows: list[dict[str, Any]] = []
@@ -128,9 +142,39 @@ def _insert_fresh(
             values = _values(notice, context, now)
             rows.append({**values, "appointment_id": facts.appointment_id, "key": notice.key})
     if rows:
-        session.connection().execute(insert(Notice), rows)
+        _insert_rows(session.connection(), rows)
     session.flush()
     return sum(1 for row in rows if row["status"] is S.PENDING)
+
+
+def _insert_rows(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    """On PostgreSQL the rows go as one JSON parameter of one short statement: psycopg's
+    executemany pipelines a round of dumping per row, and a multi-row VALUES is neither
+    cached by SQLAlchemy nor, past 4,096 characters, by psycopg."""
+    if connection.dialect.name != "postgresql":
+        connection.execute(insert(Notice), rows)
+        return
+    statement = _from_json(tuple(rows[0]))
+    connection.execute(statement, {"rows": json.dumps(rows, default=_json_value)})
+
+
+@lru_cache(maxsize=4)
+def _from_json(columns: tuple[str, ...]) -> Insert:
+    # Each JSON object becomes a row of the table's own type, its values parsed as its columns.
+    rows = cast(bindparam("rows", type_=Text()), postgresql.JSON)
+    source = func.json_populate_recordset(literal_column("NULL::notices"), rows)
+    return insert(Notice).from_select(
+        columns, select(*map(column, columns)).select_from(source), include_defaults=False
+    )
+
+
+def _json_value(value: object) -> str:
+    # Instants as UTCDateTime would bind them; enums are str and need nothing.
+    if isinstance(value, datetime):
+        return as_utc(value).isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError(f"not stored as JSON: {type(value).__name__}")
 
 
 def _already_sent(
@@ -142,7 +186,7 @@ def _already_sent(
 
 def _values(notice: PlannedNotice, context: dict[str, object], now: datetime) -> dict[str, Any]:
     """Every column a new notice row gets from its plan (the same set for every row, as an
-    executemany needs)."""
+    single statement needs)."""
     return {
         "id": uuid.uuid4(), "kind": notice.kind, "audience": notice.audience,
         "channel": notice.channel, "recipient": notice.to, "zone": notice.zone,
