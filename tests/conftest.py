@@ -98,6 +98,12 @@ def fresh_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FreshD
 _migrated: dict[str, Database] = {}
 
 
+# For a module whose guarantees are PostgreSQL's own (its locks); SQLite's are tested apart.
+postgresql_only = pytest.mark.parametrize(
+    "backend", [b for b in BACKENDS if b == "postgresql"], indirect=True
+)
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)

@@ -161,9 +161,13 @@ def take_turns(ctx: Context, *, change: bool) -> None:
     sign-in may predate the change it waited for."""
     if ctx.session.get_bind().dialect.name != "postgresql":
         return
-    take = "pg_advisory_xact_lock" if change else "pg_advisory_xact_lock_shared"
-    ctx.session.execute(text(f"SELECT {take}(hashtextextended('schedule', 0))"))
+    # One round trip: the function (migration 0013) reads the version once the lock is held.
+    version = ctx.session.execute(_TURN, {"exclusive": change}).scalar()
     reference.read_again(ctx.session)
+    reference.remember_version(ctx.session, version)
+
+
+_TURN = text("SELECT take_schedule_turn(:exclusive)")
 
 
 @contextmanager

@@ -2,37 +2,46 @@
 
 On PostgreSQL the setup version rides with the staff sign-in lookup, before the booking
 takes its turn; a time off committed in between would otherwise be read from the process's
-older copy of the setup, and the booking land in it unnamed."""
+older copy of the setup, and the booking land in it unnamed. (PostgreSQL only.)"""
 
 from __future__ import annotations
 
+import threading
+import time
+import uuid
+
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from booking.schemas.appointments import BookingIn
-from booking.services import appointments, reference
+from booking.schemas.setup import PeriodIn
+from booking.services import appointments, hours, reference
 from booking.services.context import Actor, Context
 from core.clock import FrozenClock
 from core.db import Database
 from core.errors import DomainError
 from tests.booking.api.conftest import MONDAY_9, Clinic
 from tests.booking.api.setup_helpers import period_body, post_time_off
-from tests.conftest import SignedIn
+from tests.conftest import SignedIn, postgresql_only
 from tests.factories import make_patient
+
+pytestmark = postgresql_only  # SQLite's BEGIN IMMEDIATE serializes a change and a booking
+
+
+def _booking(clinic: Clinic, patient_id: str) -> BookingIn:
+    return BookingIn.model_validate({
+        "appointment_type_id": clinic.consult["id"], "starts_at": MONDAY_9,
+        "patient_id": patient_id, "clinician_id": clinic.clinicians[0]["id"],
+    })  # fmt: skip
 
 
 def test_a_booking_reads_time_off_committed_before_its_turn(
     database: Database, client: TestClient, clinic: Clinic, clock: FrozenClock,
     admin: SignedIn, front_desk: SignedIn,
 ) -> None:  # fmt: skip
-    if database.is_sqlite:
-        pytest.skip("SQLite: a booking's BEGIN IMMEDIATE comes before it reads the version")
     clinician = clinic.clinicians[0]["id"]
-    patient = make_patient(client, front_desk.headers)
-    data = BookingIn.model_validate({
-        "appointment_type_id": clinic.consult["id"], "starts_at": MONDAY_9,
-        "patient_id": patient["id"], "clinician_id": clinician,
-    })  # fmt: skip
+    data = _booking(clinic, make_patient(client, front_desk.headers)["id"])
     with database.session() as session:
         ctx = Context(session=session, actor=Actor.system(), now=clock.now())
         reference.current(ctx)  # the version read early, as the sign-in lookup does
@@ -41,3 +50,43 @@ def test_a_booking_reads_time_off_committed_before_its_turn(
         with pytest.raises(DomainError) as refused:
             appointments.book(ctx, data=data)
     assert refused.value.code == "time_off"
+
+
+def _waiting_for_the_lock(database: Database) -> bool:
+    with database.engine.connect() as connection:
+        waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        return bool(connection.execute(text(waiting)).scalar())
+
+
+def test_a_booking_that_waited_for_a_change_sees_it(
+    database: Database, client: TestClient, clinic: Clinic, clock: FrozenClock,
+    front_desk: SignedIn,
+) -> None:  # fmt: skip
+    """The version a booking uses is read once its turn came, not when it asked for it."""
+    data = _booking(clinic, make_patient(client, front_desk.headers)["id"])
+    refused: list[str] = []
+
+    def book() -> None:
+        with database.session() as session:
+            ctx = Context(session=session, actor=Actor.system(), now=clock.now())
+            reference.current(ctx)  # the version before the change, as the sign-in reads it
+            try:
+                appointments.book(ctx, data=data)
+            except DomainError as error:
+                refused.append(error.code)
+
+    away = PeriodIn.model_validate({
+        "starts_at": "2026-11-30T08:00:00-05:00", "ends_at": "2026-11-30T12:00:00-05:00",
+    })  # fmt: skip
+    with database.session() as session:
+        ctx = Context(session=session, actor=Actor.system(), now=clock.now())
+        clinician = uuid.UUID(clinic.clinicians[0]["id"])
+        hours.add_time_off(ctx, clinician_id=clinician, data=away)  # holds the lock until commit
+        booking = threading.Thread(target=book)
+        booking.start()
+        deadline = time.monotonic() + 10
+        while not _waiting_for_the_lock(database) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert booking.is_alive()
+    booking.join(timeout=10)
+    assert refused == ["time_off"]
