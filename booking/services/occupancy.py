@@ -131,6 +131,50 @@ def _purge(count: int) -> Delete:
     return delete(Hold).where(Hold.expires_at <= bindparam("now"), meets)
 
 
+def expired_holds_around() -> Delete:
+    """The expired holds with a row on one of the resources ``ids`` overlapping
+    [``since``, ``until``): what a placement's busy read clears on PostgreSQL, in its own
+    statement (see :func:`cleared`)."""
+    stale = select(Occupancy.hold_id).where(
+        Occupancy.resource_id.in_(bindparam("ids", expanding=True)),
+        Occupancy.starts_at < bindparam("until"),
+        Occupancy.ends_at > bindparam("since"),
+        Occupancy.expires_at <= bindparam("now"),
+    )
+    return delete(Hold).where(Hold.id.in_(stale))
+
+
+_CLEARED = "expired_holds_cleared"  # session.info: (transaction, resources, since, until)
+
+
+def cleared(
+    ctx: Context, *, clinicians: list[uuid.UUID], rooms: list[uuid.UUID],
+    since: datetime, until: datetime,
+) -> None:  # fmt: skip
+    """Note that this transaction removed the expired holds on ``clinicians`` and ``rooms``
+    over [since, until), so a claim lying there need not look for them again. A clinician's
+    start-window rows count as cleared with the clinician: a hold whose window meets one
+    has its own clinician row there too."""
+    resources = {*clinicians, *rooms, *map(start_resource, clinicians)}
+    transaction = _innermost(ctx)
+    notes = [note for note in ctx.session.info.get(_CLEARED, ()) if note[0] is transaction]
+    ctx.session.info[_CLEARED] = [*notes, (transaction, resources, since, until)]
+
+
+def _innermost(ctx: Context) -> object:
+    # A savepoint rolled back takes its deletions with it: a note holds for its own level.
+    return ctx.session.get_nested_transaction() or ctx.session.get_transaction()
+
+
+def _already_cleared(ctx: Context, rows: list[Occupancy]) -> bool:
+    transaction = _innermost(ctx)
+    return any(
+        noted is transaction
+        and all(r.resource_id in ids and since <= r.starts_at and r.ends_at <= until for r in rows)
+        for noted, ids, since, until in ctx.session.info.get(_CLEARED, ())
+    )
+
+
 @lru_cache(maxsize=16)
 def _clash(count: int) -> Select[uuid.UUID]:
     clash = or_(*(
@@ -140,7 +184,10 @@ def _clash(count: int) -> Select[uuid.UUID]:
 
 
 def purge_expired_holds(ctx: Context, rows: list[Occupancy]) -> None:
-    """Expired holds stop blocking at once; the first booking that meets one removes it."""
+    """Expired holds stop blocking at once; the first booking that meets one removes it
+    (unless the placement that chose ``rows`` removed them already)."""
+    if _already_cleared(ctx, rows):
+        return
     # Core on the session's connection: no session sync, as this unit of work never loads
     # a hold it has not already dealt with.
     ctx.session.connection().execute(_purge(len(rows)), {**_params(rows), "now": ctx.now})

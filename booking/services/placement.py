@@ -120,7 +120,7 @@ def _query(
         ctx, location=location, kind=kind, first_day=day - timedelta(days=1),
         last_day=day + timedelta(days=1), clinician_id=clinician_id,
         ignore_appointment=ignore_appointment, busy_between=_reach(kind, starts_at),
-        room_id=room_id,
+        room_id=room_id, clear_expired_holds=True,
     )  # fmt: skip
 
 

@@ -30,7 +30,7 @@ from booking.models import (
     Location,
     Occupancy,
 )
-from booking.services import reference
+from booking.services import occupancy, reference
 from booking.services.context import Context
 from core.types import parse_sqlite_utc
 
@@ -71,13 +71,16 @@ def read_availability_inputs(
     ignore_appointment: uuid.UUID | None = None,
     busy_between: tuple[datetime, datetime] | None = None,
     room_id: uuid.UUID | None = None,
+    clear_expired_holds: bool = False,
 ) -> av.AvailabilityQuery:
     """Everything the engine needs for ``first_day``..``last_day`` (local dates) at one location.
 
     ``ignore_appointment`` leaves one appointment's own rows out, so it can be moved.
     ``busy_between`` narrows the busy periods, time off and closures read to what can touch
     one booking (the days' hours are still read whole); ``room_id`` narrows the rooms' busy
-    periods read to that room's.
+    periods read to that room's. ``clear_expired_holds`` (a placement about to claim what
+    it finds) removes the expired holds among the busy periods read, on PostgreSQL in the
+    read's own statement, so the claim need not look for them again.
     """
     zone = ZoneInfo(location.timezone)
     since, until = busy_between or _around(first_day, last_day, zone)
@@ -90,7 +93,10 @@ def read_availability_inputs(
     # first), and a caller placing one booking in a named room checks that room alone.
     usable = [r.id for r in rooms if rules.room_minutes and rules.room_kind in (None, r.kind)]
     busy_rooms = [room_id] if room_id in usable else usable
-    busy = _busy(ctx, clinicians, busy_rooms, since, until, ignore_appointment)
+    clearing = clear_expired_holds and ctx.session.get_bind().dialect.name == "postgresql"
+    busy = _busy(ctx, clinicians, busy_rooms, since, until, ignore_appointment, clearing)
+    if clearing:
+        occupancy.cleared(ctx, clinicians=clinicians, rooms=busy_rooms, since=since, until=until)
     return av.AvailabilityQuery(
         zone=zone,
         rules=rules,
@@ -130,11 +136,12 @@ def _busy(
     since: datetime,
     until: datetime,
     ignore_appointment: uuid.UUID | None,
+    clearing: bool,
 ) -> av.BusySpans:
     """The busy periods as the engine's microsecond spans, by resource: the hot read (a row
     per booking and chair over the range), so each row costs a tuple and no objects."""
     sqlite = ctx.session.get_bind().dialect.name == "sqlite"
-    query = _busy_query(sqlite=sqlite, ignoring=ignore_appointment is not None)
+    query = _busy_query(sqlite=sqlite, ignoring=ignore_appointment is not None, clearing=clearing)
     params = {"ids": [*clinicians, *rooms], "until": until, "since": since, "now": ctx.now}
     if ignore_appointment is not None:
         params["ignore"] = ignore_appointment
@@ -167,10 +174,15 @@ def _busy(
     return av.BusySpans(exclusive, supervision, room_busy)
 
 
-@lru_cache(maxsize=4)
-def _busy_query(*, sqlite: bool, ignoring: bool) -> Select[tuple[str, Any, Any, Any, bool]]:
+@lru_cache(maxsize=8)
+def _busy_query(
+    *, sqlite: bool, ignoring: bool, clearing: bool
+) -> Select[tuple[str, Any, Any, Any, bool]]:
     """The busy read, built once per dialect and shape (building the expression on every
-    request cost more than the engine's look at the rows)."""
+    request cost more than the engine's look at the rows). ``clearing`` (PostgreSQL) adds
+    the deletion of the expired holds there as a data-modifying WITH: it reads with the
+    same snapshot, where expired rows are left out anyway, and the next statement sees them
+    gone."""
     at = _as_text if sqlite else _as_micros
     query = select(
         cast(Occupancy.resource_id, String), at(Occupancy.starts_at), at(Occupancy.ends_at),
@@ -185,6 +197,8 @@ def _busy_query(*, sqlite: bool, ignoring: bool) -> Select[tuple[str, Any, Any, 
         query = query.where(
             or_(Occupancy.appointment_id.is_(None), Occupancy.appointment_id != bindparam("ignore"))
         )
+    if clearing:
+        query = query.add_cte(occupancy.expired_holds_around().cte("cleared"))
     return query
 
 

@@ -6,13 +6,17 @@ Monday to Friday 08:00-17:00 there.
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from booking.models import Hold
 from core.clock import FrozenClock
+from core.db import Database
 from tests.booking.api.conftest import MONDAY_9, Clinic, book, patient_details
 from tests.conftest import SignedIn
 from tests.factories import make_appointment_type, make_patient, make_room
@@ -91,6 +95,25 @@ def test_a_hold_blocks_others_until_it_expires(
     # The holder comes back too late: their hold is gone with the slot.
     late = book(client, {"hold_id": hold.json()["id"], "patient": patient_details(4)})
     assert late.status_code == 404
+
+
+def test_an_expired_hold_gives_way_to_a_booking_that_meets_it_in_part(
+    client: TestClient, clinic: Clinic, clock: FrozenClock, front_desk: SignedIn,
+    database: Database,
+) -> None:  # fmt: skip
+    """Its clinician time, chair and start window all meet a later start's: the placement
+    removes it (PostgreSQL: in its busy read), or the claim would be refused."""
+    body = {"appointment_type_id": clinic.infusion["id"], "starts_at": MONDAY_9,
+            "clinician_id": clinic.clinicians[0]["id"],
+            "room_id": clinic.chairs[0]["id"]}  # fmt: skip
+    first = client.post("/api/v1/holds", json=body, headers=front_desk.headers)
+    assert first.status_code == 201, first.text
+    clock.advance(timedelta(minutes=11))
+    later = body | {"starts_at": "2026-11-30T09:15:00-05:00"}
+    second = client.post("/api/v1/holds", json=later, headers=front_desk.headers)
+    assert second.status_code == 201, second.text
+    with database.session() as session:
+        assert session.execute(select(Hold.id)).scalars().all() == [uuid.UUID(second.json()["id"])]
 
 
 def test_booking_from_a_live_hold(client: TestClient, clinic: Clinic) -> None:

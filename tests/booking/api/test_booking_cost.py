@@ -33,17 +33,23 @@ def listening(database: Database, name: str, listener: Callable[..., None]) -> I
         event.remove(database.engine, name, listener)
 
 
+_WRITES = re.compile(r"(INSERT|DELETE) (?:INTO|FROM) (\w+)")
+
+
 @contextmanager
 def statements(database: Database) -> Iterator[list[str]]:
     sent: list[str] = []
 
     def count(*args: Any) -> None:
         sql = str(args[2])
-        if sql.startswith("WITH"):  # INSERTs in a data-modifying WITH, then the main one
-            sent.append("WITH " + " + ".join(re.findall(r"INSERT INTO (\w+)", sql)))
+        if sql.startswith("WITH"):  # writes in a data-modifying WITH, then the main statement
+            parts = [f"{verb} {table}" for verb, table in _WRITES.findall(sql)]
+            sent.append("WITH " + " + ".join(parts))
+        elif sql.startswith("SELECT"):  # its main table (after any subquery's), or function
+            tables = re.findall(r"\bFROM (\w+)", sql) or re.findall(r"^SELECT (\w+)\(", sql)
+            sent.append(f"SELECT {tables[-1] if tables else sql}")
         elif not sql.startswith(TRANSACTION_CONTROL):
-            words = sql.split()  # "SELECT x FROM table", or "SELECT function(...)"
-            sent.append(" ".join(words[:3:2] if len(words) > 2 else words[:2]))
+            sent.append(sql.split()[0] + " " + sql.split()[2])
 
     with listening(database, "before_cursor_execute", count):
         yield sent
@@ -59,19 +65,23 @@ def test_a_booking_reads_the_setup_version_not_the_setup(
         second = consult_at(clinic, patient, "2026-11-30T11:00:00-05:00")
         expect_ok(book(client, second, front_desk.headers), 201)
     booking = [s for s in sent if "notices" not in s]
-    reads = [s for s in booking if s.startswith("SELECT")]
-    # The caller's token (the setup version rides along), the busy periods, the patient,
-    # and SQLite's own overlap check or PostgreSQL's shared schedule lock (time off cannot
-    # slip in meanwhile) with the version read again once it is held; no hours,
-    # overrides, clinicians, rooms or types.
-    assert len(reads) == 4, sent
-    # The appointment, then its occupancy and its audit: on PostgreSQL in one statement.
-    writes = [s for s in booking if not s.startswith("SELECT")]
     if database.is_sqlite:
-        claimed = ["INSERT occupancy", "INSERT audit_events"]
+        # The caller's token (the setup version rides along), the busy periods, the
+        # patient; no hours, overrides, clinicians, rooms or types. Then the expired holds
+        # there go, SQLite's own overlap check, and the appointment, its occupancy and its
+        # audit are written.
+        expected = ["SELECT staff_sessions", "SELECT occupancy", "SELECT patients",
+                    "DELETE holds", "SELECT occupancy", "INSERT appointments",
+                    "INSERT occupancy", "INSERT audit_events"]  # fmt: skip
     else:
-        claimed = ["WITH occupancy + occupancy + audit_events"]  # clinician, room, event
-    assert writes == ["DELETE holds", "INSERT appointments", *claimed], sent
+        # The token, the shared schedule lock (time off cannot slip in meanwhile) with the
+        # version read once it is held, the busy periods clearing the expired holds there,
+        # the patient; then the appointment, and its occupancy (clinician, room) and audit
+        # in one statement.
+        expected = ["SELECT staff_sessions", "SELECT take_schedule_turn", "WITH DELETE holds",
+                    "SELECT patients", "INSERT appointments",
+                    "WITH INSERT occupancy + INSERT occupancy + INSERT audit_events"]  # fmt: skip
+    assert booking == expected, sent
     # Its notices are planned in the same transaction, written in one statement.
     assert [s for s in sent if s.startswith("INSERT notices")] == ["INSERT notices"], sent
 

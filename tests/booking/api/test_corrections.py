@@ -53,6 +53,22 @@ def test_a_mistaken_no_show_is_undone_and_the_slot_is_held_again(
     assert taken.json()["code"] == "slot_taken"
 
 
+def test_a_hold_that_ran_out_on_a_no_shows_slot_does_not_stop_the_undo(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn, clock: FrozenClock
+) -> None:
+    """The undo claims the slot again without a placement: it removes the stale hold itself."""
+    appointment = _booked(client, clinic)
+    clock.set(MONDAY_9_INSTANT + timedelta(minutes=20))
+    _act(client, front_desk.headers, appointment["id"], "no-show")
+    walk_in = _walk_in(clinic, appointment, 7)
+    held = {key: walk_in[key] for key in ("appointment_type_id", "starts_at", "clinician_id")}
+    assert client.post("/api/v1/holds", json=held, headers=front_desk.headers).status_code == 201
+    clock.advance(timedelta(minutes=11))
+    undone = _act(client, front_desk.headers, appointment["id"], "undo", REASON)
+    assert undone.status_code == 200, undone.text
+    assert undone.json()["status"] == "booked"
+
+
 def test_undoing_a_no_show_whose_slot_was_rebooked_is_a_conflict(
     client: TestClient, clinic: Clinic, front_desk: SignedIn, clock: FrozenClock
 ) -> None:

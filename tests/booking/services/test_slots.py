@@ -56,7 +56,8 @@ def test_busy_spans_are_the_stored_instants(database: Database, clock: FrozenClo
             row(chair, ResourceKind.ROOM, "a", START),
         ])  # fmt: skip
         session.flush()
-        busy = _busy(ctx, [who.id], [chair], START - timedelta(days=1), START + timedelta(1), None)
+        since, until = START - timedelta(days=1), START + timedelta(1)
+        busy = _busy(ctx, [who.id], [chair], since, until, None, False)
         session.rollback()
     assert busy.exclusive == {who.id: [(micros(START), micros(END))]}
     supervised = (micros(later), micros(later + (END - START)), micros(START))
