@@ -97,7 +97,6 @@ def create_appointment(
         created_at=ctx.now, updated_at=ctx.now,
     )  # fmt: skip
     token = manage_links.issue(appointment)
-    ctx.session.add(appointment)
     # Every column is set above, so the snapshot is what will be stored; the claim writes
     # the appointment, its occupancy and this event together.
     booked = event_values(
@@ -105,7 +104,7 @@ def create_appointment(
         patient_id=patient.id, appointment_id=appointment.id,
     )  # fmt: skip
     rows = occupancy.rows_for(kind, spot, appointment_id=appointment.id)
-    occupancy.claim(ctx, rows, audit=booked)
+    occupancy.claim(ctx, rows, audit=booked, new_owner=appointment)
     if override_reason:  # recorded after the booking it explains
         record(
             ctx, action="appointment.gate_override", entity=appointment, reason=override_reason,

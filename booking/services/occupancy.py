@@ -27,9 +27,11 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 
 from booking.models import (
     SUPERVISION,
+    Appointment,
     AppointmentType,
     AuditEvent,
     Hold,
@@ -193,14 +195,19 @@ def purge_expired_holds(ctx: Context, rows: list[Occupancy]) -> None:
     ctx.session.connection().execute(_purge(len(rows)), {**_params(rows), "now": ctx.now})
 
 
-def claim(ctx: Context, rows: list[Occupancy], *, audit: dict[str, Any] | None = None) -> None:
+def claim(
+    ctx: Context, rows: list[Occupancy], *, audit: dict[str, Any] | None = None,
+    new_owner: Appointment | None = None,
+) -> None:  # fmt: skip
     """Insert the rows; an overlap lost to a concurrent booking becomes a 409. ``audit``
-    (see audit.event_values) is the owner's event, written with the rows.
+    (see audit.event_values) is the owner's event, written with the rows. ``new_owner``,
+    the appointment the rows belong to when it is not in the session yet, is added to it.
 
     The checks below touch only occupancy and holds, so they do not autoflush what the
     caller added. The rows and the event are written by Core, not the unit of work (the
     ORM's bookkeeping per row cost more than the statements): on PostgreSQL in one
-    statement, the rows in a data-modifying WITH and the event as the main INSERT."""
+    statement, the new appointment and the rows in a data-modifying WITH and the event as
+    the main INSERT (foreign keys are checked at the statement's end)."""
     with ctx.session.no_autoflush:
         purge_expired_holds(ctx, rows)
         sqlite = ctx.session.get_bind().dialect.name == "sqlite"
@@ -210,11 +217,16 @@ def claim(ctx: Context, rows: list[Occupancy], *, audit: dict[str, Any] | None =
         if row.id is None:  # the column's default, as the unit of work would apply it
             row.id = uuid.uuid4()
     values = [{key: getattr(row, key) for key in _COLUMNS} for row in rows]
+    together = audit is not None and not sqlite
+    if new_owner is not None and not together:
+        ctx.session.add(new_owner)
     try:
         ctx.session.flush()  # the owner (its rows refer to it) and whatever else is pending
         connection = ctx.session.connection()
-        if audit is not None and not sqlite:
-            connection.execute(_claim_audited(len(values)), _numbered(values) | audit)
+        if audit is not None and together:
+            owner = _owner_values(new_owner) if new_owner is not None else {}
+            statement = _claim_audited(len(values), owned=new_owner is not None)
+            connection.execute(statement, _numbered(values) | audit | owner)
         else:
             connection.execute(insert(Occupancy), values)
             if audit is not None:
@@ -226,6 +238,23 @@ def claim(ctx: Context, rows: list[Occupancy], *, audit: dict[str, Any] | None =
         if lost:
             raise Conflict("slot_taken", "that time was just taken; choose another") from exc
         raise
+    if new_owner is not None and together:
+        # Stored as given: the session takes it as loaded, with nothing left to write.
+        make_transient_to_detached(new_owner)
+        ctx.session.add(new_owner)
+
+
+def _owner_values(owner: Appointment) -> dict[str, Any]:
+    """The new appointment's columns as the claim's parameters. A column left unset is
+    stored, and known to the session, as NULL; one with a default must be set."""
+    values: dict[str, Any] = {}
+    for column in _OWNER_COLUMNS:
+        if column.key not in owner.__dict__:
+            if column.default is not None:
+                raise ValueError(f"set {column.key}: the claim does not apply defaults")
+            setattr(owner, column.key, None)
+        values[f"owner_{column.key}"] = getattr(owner, column.key)
+    return values
 
 
 _COLUMNS = (
@@ -233,6 +262,7 @@ _COLUMNS = (
     "share_key", "expires_at", "appointment_id", "hold_id",
 )  # fmt: skip
 _EVENT_COLUMNS = tuple(column.key for column in AuditEvent.__table__.columns if column.key != "seq")
+_OWNER_COLUMNS = tuple(Appointment.__table__.columns)
 
 
 def _numbered(values: list[dict[str, Any]]) -> dict[str, Any]:
@@ -240,8 +270,9 @@ def _numbered(values: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=8)
-def _claim_audited(count: int) -> Insert:
-    """PostgreSQL: ``count`` occupancy rows and one audit event in one statement. One
+def _claim_audited(count: int, *, owned: bool) -> Insert:
+    """PostgreSQL: ``count`` occupancy rows and one audit event in one statement, and the
+    new appointment that owns them first when ``owned``. One
     single-row INSERT per row, not one multi-row VALUES: SQLAlchemy never caches the
     compiled form of a multi-row VALUES, and compiling it cost a tenth of a booking."""
     claimed = [
@@ -249,6 +280,11 @@ def _claim_audited(count: int) -> Insert:
         .cte(f"claimed_{n}")
         for n in range(count)
     ]  # fmt: skip
+    if owned:
+        owner: dict[str, Any] = {
+            column.key: bindparam(f"owner_{column.key}") for column in _OWNER_COLUMNS
+        }
+        claimed.insert(0, insert(Appointment).values(owner).cte("owner"))
     event: dict[str, Any] = {key: bindparam(key) for key in _EVENT_COLUMNS}
     return insert(AuditEvent).values(event).add_cte(*claimed)
 

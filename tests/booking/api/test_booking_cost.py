@@ -76,11 +76,11 @@ def test_a_booking_reads_the_setup_version_not_the_setup(
     else:
         # The token, the shared schedule lock (time off cannot slip in meanwhile) with the
         # version read once it is held, the busy periods clearing the expired holds there,
-        # the patient; then the appointment, and its occupancy (clinician, room) and audit
+        # the patient; then the appointment, its occupancy (clinician, room) and its audit
         # in one statement.
         expected = ["SELECT staff_sessions", "SELECT take_schedule_turn", "WITH DELETE holds",
-                    "SELECT patients", "INSERT appointments",
-                    "WITH INSERT occupancy + INSERT occupancy + INSERT audit_events"]  # fmt: skip
+                    "SELECT patients", "WITH INSERT appointments + INSERT occupancy"
+                    " + INSERT occupancy + INSERT audit_events"]  # fmt: skip
     assert booking == expected, sent
     # Its notices are planned in the same transaction, written in one statement.
     assert [s for s in sent if s.startswith("INSERT notices")] == ["INSERT notices"], sent
