@@ -59,9 +59,7 @@ def plan(
     """
     now = now or SystemClock().now()
     planned = notices_for(facts, policy, now=now)
-    mine_id = facts.appointment_id
-    mine = Notice.appointment_id == mine_id
-    existing = [] if fresh else list(session.scalars(select(Notice).where(mine)))
+    existing = [] if fresh else _existing(session, facts.appointment_id)
     by_key = {row.key: row for row in existing}
     # A series' one confirmation is keyed by the series and may have been planned already.
     foreign = [p.key for p in planned if p.key.startswith("series:") and p.key not in by_key]
@@ -104,6 +102,10 @@ def plan(
         for row in by_key.values()
         if row.appointment_id == facts.appointment_id and row.status is S.PENDING
     )
+
+
+def _existing(session: Session, appointment_id: uuid.UUID) -> list[Notice]:
+    return list(session.scalars(select(Notice).where(Notice.appointment_id == appointment_id)))
 
 
 def _context(facts: AppointmentFacts, existing: list[Notice], now: datetime) -> dict[str, Any]:
