@@ -5,11 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from booking.api.deps import (
     AnyStaff,
-    AppSettings,
     Caller,
     FrontDesk,
     LateCaller,
@@ -85,16 +84,16 @@ def create_hold(body: HoldIn, ctx: Caller) -> Hold:
 @commits_in_route
 @authenticates_in_route
 def book(
+    request: Request,
     body: BookingIn,
     ctx: LateCaller,
-    settings: AppSettings,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Response:
     """Book from a hold or directly. Send an ``Idempotency-Key`` to make retries safe."""
     booked = idempotency.book_once(ctx, data=body, key=idempotency_key)
     # The body is written here, in the route's worker thread, as the declared model would
     # serialize: returning the model costs FastAPI another hop and a second validation.
-    view = _booked(booked, settings, ctx.actor)
+    view = _booked(booked, request.app.state.settings, ctx.actor)
     return Response(view.model_dump_json(), status_code=201, media_type="application/json")
 
 

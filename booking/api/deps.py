@@ -193,14 +193,20 @@ class TokenCaller(CallerContext):
 
 
 async def caller_checked_in_route(
-    session: DbSession,
-    clock: AppClock,
-    settings: AppSettings,
-    credentials: BearerToken,
+    request: Request, session: DbSession, credentials: BearerToken
 ) -> CallerContext:
     """The caller, its token (if any) not checked yet: for the hot routes, whose token's
     lookup waits for the route's own thread instead of taking a worker thread of its own
-    (a hop costs more CPU than the lookup)."""
+    (a hop costs more CPU than the lookup). The clock and settings are read from the app,
+    not through dependencies of their own: the framework's work grows with each one."""
+    state = request.app.state
+    return _unchecked_caller(session, state.clock, state.settings, credentials)
+
+
+def _unchecked_caller(
+    session: Session, clock: Clock, settings: Settings,
+    credentials: HTTPAuthorizationCredentials | None,
+) -> CallerContext:  # fmt: skip
     now = clock.now()
     if credentials is None:
         return CallerContext(
@@ -220,7 +226,7 @@ async def caller_context(
 ) -> CallerContext:
     # A coroutine: an anonymous caller needs no I/O, so only a token's lookup (a query)
     # costs a worker thread. A bad token is 401, not anonymous.
-    caller = await caller_checked_in_route(session, clock, settings, credentials)
+    caller = _unchecked_caller(session, clock, settings, credentials)
     if isinstance(caller, TokenCaller):
         return await run_in_threadpool(_signed_in_caller, caller)
     return caller

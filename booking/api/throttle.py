@@ -53,7 +53,6 @@ def _hold_limits(request: Request, ctx: Caller, settings: AppSettings) -> Iterat
 async def _booking_limits(
     request: Request,
     credentials: BearerToken,
-    settings: AppSettings,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> None:
     # The header is the route's own (same name and type: read once). A coroutine, so staff
@@ -67,7 +66,7 @@ async def _booking_limits(
             body = BookingIn.model_validate_json(await request.body())
         except ValidationError:
             return
-        limits = _throttle(request, settings)
+        limits = _throttle(request, request.app.state.settings)
         await run_in_threadpool(
             limits.attempt, client_key=_client_key(request, limits),
             contacts=throttle.patient_contacts(body), idempotency_key=idempotency_key,

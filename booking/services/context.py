@@ -9,8 +9,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import lru_cache
 from typing import Self, TypeVar
 
+from sqlalchemy import Select, bindparam, inspect, select
 from sqlalchemy.orm import Session
 
 from booking.models import ActorKind, BookedBy
@@ -57,6 +59,12 @@ class Actor:
         return BookedBy.STAFF if self.acts_for_clinic else BookedBy.PATIENT
 
 
+@lru_cache(maxsize=64)
+def _by_id(model: type[M]) -> Select[M]:
+    (key,) = inspect(model).primary_key
+    return select(model).where(key == bindparam("id"))
+
+
 @dataclass(frozen=True)
 class Context:
     session: Session
@@ -68,7 +76,11 @@ class Context:
 
     def get(self, model: type[M], id_: uuid.UUID, what: str) -> M:
         """Load by id or fail with a 404 that names the kind of thing, never the id's owner."""
-        found = self.session.get(model, id_)
+        if self.session.identity_key(model, id_) in self.session.identity_map:
+            found = self.session.get(model, id_)  # loaded already: no SQL, or a refresh
+        else:
+            # A statement built once per model: Session.get builds one for every call.
+            found = self.session.execute(_by_id(model), {"id": id_}).scalar_one_or_none()
         if found is None:
             raise NotFound(what)
         return found
