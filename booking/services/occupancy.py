@@ -223,7 +223,7 @@ def claim(
     try:
         ctx.session.flush()  # the owner (its rows refer to it) and whatever else is pending
         connection = ctx.session.connection()
-        if audit is not None and together:
+        if together and audit is not None:  # (audit: for the type checker)
             owner = _owner_values(new_owner) if new_owner is not None else {}
             statement = _claim_audited(len(values), owned=new_owner is not None)
             connection.execute(statement, _numbered(values) | audit | owner)

@@ -36,12 +36,18 @@ def _act(client: TestClient, headers: dict[str, str], appointment_id: str, actio
                        headers=headers)  # fmt: skip
 
 
-def test_a_mistaken_no_show_is_undone_and_the_slot_is_held_again(
-    client: TestClient, clinic: Clinic, front_desk: SignedIn, clock: FrozenClock
-) -> None:
+def _no_show(client: TestClient, clinic: Clinic, front_desk: SignedIn, clock: FrozenClock) -> Any:
+    """The Monday 09:00 consult, marked a no-show by the desk twenty minutes in."""
     appointment = _booked(client, clinic)
     clock.set(MONDAY_9_INSTANT + timedelta(minutes=20))
     assert _act(client, front_desk.headers, appointment["id"], "no-show").status_code == 200
+    return appointment
+
+
+def test_a_mistaken_no_show_is_undone_and_the_slot_is_held_again(
+    client: TestClient, clinic: Clinic, front_desk: SignedIn, clock: FrozenClock
+) -> None:
+    appointment = _no_show(client, clinic, front_desk, clock)
     undone = _act(client, front_desk.headers, appointment["id"], "undo", REASON)
     assert undone.status_code == 200, undone.text
     assert undone.json()["status"] == "booked"
@@ -57,9 +63,7 @@ def test_a_hold_that_ran_out_on_a_no_shows_slot_does_not_stop_the_undo(
     client: TestClient, clinic: Clinic, front_desk: SignedIn, clock: FrozenClock
 ) -> None:
     """The undo claims the slot again without a placement: it removes the stale hold itself."""
-    appointment = _booked(client, clinic)
-    clock.set(MONDAY_9_INSTANT + timedelta(minutes=20))
-    _act(client, front_desk.headers, appointment["id"], "no-show")
+    appointment = _no_show(client, clinic, front_desk, clock)
     walk_in = _walk_in(clinic, appointment, 7)
     held = {key: walk_in[key] for key in ("appointment_type_id", "starts_at", "clinician_id")}
     assert client.post("/api/v1/holds", json=held, headers=front_desk.headers).status_code == 201
@@ -72,9 +76,7 @@ def test_a_hold_that_ran_out_on_a_no_shows_slot_does_not_stop_the_undo(
 def test_undoing_a_no_show_whose_slot_was_rebooked_is_a_conflict(
     client: TestClient, clinic: Clinic, front_desk: SignedIn, clock: FrozenClock
 ) -> None:
-    appointment = _booked(client, clinic)
-    clock.set(MONDAY_9_INSTANT + timedelta(minutes=20))
-    _act(client, front_desk.headers, appointment["id"], "no-show")
+    appointment = _no_show(client, clinic, front_desk, clock)
     body = _walk_in(clinic, appointment, 6)
     assert book(client, body, front_desk.headers).status_code == 201
     undone = _act(client, front_desk.headers, appointment["id"], "undo", REASON)
@@ -122,9 +124,7 @@ def test_an_undo_is_audited_with_its_reason(
 def test_an_undo_needs_a_reason(
     client: TestClient, clinic: Clinic, front_desk: SignedIn, clock: FrozenClock
 ) -> None:
-    appointment = _booked(client, clinic)
-    clock.set(MONDAY_9_INSTANT + timedelta(minutes=20))
-    _act(client, front_desk.headers, appointment["id"], "no-show")
+    appointment = _no_show(client, clinic, front_desk, clock)
     for body in ({}, {"reason": "   "}):
         missing = _act(client, front_desk.headers, appointment["id"], "undo", body)
         assert missing.status_code == 422
