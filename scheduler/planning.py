@@ -8,12 +8,12 @@ check-in and its undoing must not repeat a pickup text). Sent rows are never tou
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     Connection,
     Insert,
@@ -47,28 +47,19 @@ def plan(
     *,
     now: datetime | None = None,
     policy: NoticePolicy = DEFAULT_POLICY,
-    fresh: bool = False,
 ) -> int:
     """Replace the appointment's open notices with what the policy plans now.
 
     Returns how many notices are pending afterwards. ``now`` should be the change's own
-    instant (the request's clock); without it the system clock is read. ``fresh`` says the
-    appointment was created in this transaction, so it has no notices yet: they are not
-    read, and the new rows go in as one statement (the booking hot path). Only the caller
-    that created the appointment knows this; a re-plan of an existing one never passes it.
+    instant (the request's clock); without it the system clock is read. An appointment
+    created in this transaction has no notices to read: see :func:`fresh_rows`.
     """
     now = now or SystemClock().now()
     planned = notices_for(facts, policy, now=now)
-    existing = [] if fresh else _existing(session, facts.appointment_id)
-    by_key = {row.key: row for row in existing}
-    # A series' one confirmation is keyed by the series and may have been planned already.
-    foreign = [p.key for p in planned if p.key.startswith("series:") and p.key not in by_key]
-    if foreign:
-        by_key |= {r.key: r for r in session.scalars(select(Notice).where(Notice.key.in_(foreign)))}
+    existing = _existing(session, facts.appointment_id)
+    by_key = {row.key: row for row in existing} | _series_rows(session, planned, existing)
     handled = {(r.kind, r.audience, r.moment_at) for r in existing if r.status in HANDLED}
     context = _context(facts, existing, now)
-    if fresh:
-        return _insert_fresh(session, facts, planned, by_key, context, now)
     for notice in planned:
         row = by_key.get(notice.key)
         if row is None and not _already_sent(notice, handled):
@@ -108,6 +99,18 @@ def _existing(session: Session, appointment_id: uuid.UUID) -> list[Notice]:
     return list(session.scalars(select(Notice).where(Notice.appointment_id == appointment_id)))
 
 
+def _series_rows(
+    session: Session, planned: list[PlannedNotice], existing: list[Notice]
+) -> dict[str, Notice]:
+    """A series' one confirmation is keyed by the series and may have been planned already,
+    by an earlier session's appointment."""
+    known = {row.key for row in existing}
+    foreign = [p.key for p in planned if p.key.startswith("series:") and p.key not in known]
+    if not foreign:
+        return {}
+    return {r.key: r for r in session.scalars(select(Notice).where(Notice.key.in_(foreign)))}
+
+
 def _context(facts: AppointmentFacts, existing: list[Notice], now: datetime) -> dict[str, Any]:
     """The facts as templates read them. What a re-plan of the same version does not know
     is kept from that version's rows: the manage link (shown once, at booking, and kept by
@@ -127,43 +130,50 @@ def _context(facts: AppointmentFacts, existing: list[Notice], now: datetime) -> 
     return context
 
 
-def _insert_fresh(
-    session: Session,
-    facts: AppointmentFacts,
-    planned: list[PlannedNotice],
-    by_key: dict[str, Notice],
-    context: dict[str, object],
-    now: datetime,
-) -> int:
-    """A new appointment's notices: one Core statement, no ORM objects (nothing in this
-    transaction reads them back). A series' confirmation already planned by an earlier
-    session (in ``by_key``) stays as that session planned it, as in the general path."""
-    rows: list[dict[str, Any]] = []
-    for notice in planned:
-        if notice.key not in by_key:
-            values = _values(notice, context, now)
-            rows.append({**values, "appointment_id": facts.appointment_id, "key": notice.key})
-    if rows:
-        _insert_rows(session.connection(), rows)
-    session.flush()
-    return sum(1 for row in rows if row["status"] is S.PENDING)
+def fresh_rows(
+    session: Session, facts: AppointmentFacts, *, now: datetime, policy: NoticePolicy
+) -> list[dict[str, Any]]:
+    """A new appointment's notices as rows to insert, with no ORM objects (nothing in the
+    transaction reads them back): for an appointment created in this transaction, which has
+    no notices yet. The caller writes them, with :func:`insert_rows` or in the statement
+    that writes the appointment (:func:`rows_from_json`). A series' confirmation already
+    planned by an earlier session stays as that session planned it, as in :func:`plan`."""
+    planned = notices_for(facts, policy, now=now)
+    taken = _series_rows(session, planned, [])
+    context = _context(facts, [], now)
+    return [
+        {**_values(notice, context, now), "appointment_id": facts.appointment_id, "key": notice.key}
+        for notice in planned
+        if notice.key not in taken
+    ]
 
 
-def _insert_rows(connection: Connection, rows: list[dict[str, Any]]) -> None:
+def insert_rows(connection: Connection, rows: list[dict[str, Any]]) -> None:
     """On PostgreSQL the rows go as one JSON parameter of one short statement: psycopg's
     executemany pipelines a round of dumping per row, and a multi-row VALUES is neither
     cached by SQLAlchemy nor, past 4,096 characters, by psycopg."""
+    if not rows:
+        return
     if connection.dialect.name != "postgresql":
         connection.execute(insert(Notice), rows)
         return
-    statement = _from_json(tuple(rows[0]))
-    connection.execute(statement, {"rows": json.dumps(rows, default=_json_value)})
+    connection.execute(rows_from_json(tuple(rows[0])), json_rows(rows))
+
+
+def json_rows(rows: list[dict[str, Any]]) -> dict[str, str]:
+    """The parameter of :func:`rows_from_json`."""
+    dumped = orjson.dumps(rows, default=_json_value, option=orjson.OPT_PASSTHROUGH_DATETIME)
+    return {ROWS_PARAMETER: dumped.decode()}
+
+
+ROWS_PARAMETER = "notice_rows"
 
 
 @lru_cache(maxsize=4)
-def _from_json(columns: tuple[str, ...]) -> Insert:
-    # Each JSON object becomes a row of the table's own type, its values parsed as its columns.
-    rows = cast(bindparam("rows", type_=Text()), postgresql.JSON)
+def rows_from_json(columns: tuple[str, ...]) -> Insert:
+    """PostgreSQL: the INSERT of rows given as one JSON parameter (see :func:`json_rows`).
+    Each JSON object becomes a row of the table's own type, its values parsed as its columns."""
+    rows = cast(bindparam(ROWS_PARAMETER, type_=Text()), postgresql.JSON)
     source = func.json_populate_recordset(literal_column("NULL::notices"), rows)
     return insert(Notice).from_select(
         columns, select(*map(column, columns)).select_from(source), include_defaults=False

@@ -16,11 +16,10 @@ from booking.services import manage_links, occupancy, reference
 from booking.services.audit import event_values, record, snapshot
 from booking.services.clinic_setup import require_location
 from booking.services.context import Context
-from booking.services.notice_facts import plan_notices
+from booking.services.notice_facts import new_appointment_notices
 from booking.services.patients import create_patient, possible_duplicates
 from booking.services.placement import check_held, place
 from core.errors import Forbidden, Invalid, NotFound, Unauthenticated
-from scheduler.facts import Change
 
 HOLD_MINUTES = 10
 
@@ -85,7 +84,7 @@ def create_appointment(
     series_id: uuid.UUID | None = None,
     series_starts: Sequence[datetime] = (),
 ) -> Booked:
-    """Write one appointment whose rules were checked: claim, audit, plan the notices."""
+    """Write one appointment whose rules were checked: its claim, audit and notices."""
     ends_at = occupancy.session_end(kind, spot.starts_at)
     appointment = Appointment(
         id=uuid.uuid4(), appointment_type_id=kind.id, patient_id=patient.id,
@@ -103,17 +102,17 @@ def create_appointment(
         ctx, action="appointment.book", entity=appointment, after=snapshot(appointment),
         patient_id=patient.id, appointment_id=appointment.id,
     )  # fmt: skip
+    notices = new_appointment_notices(
+        ctx, appointment, kind=kind, location=location, patient=patient, manage_token=token,
+        series_starts=series_starts,
+    )  # fmt: skip
     rows = occupancy.rows_for(kind, spot, appointment_id=appointment.id)
-    occupancy.claim(ctx, rows, audit=booked, new_owner=appointment)
+    occupancy.claim(ctx, rows, audit=booked, new_owner=appointment, notices=notices)
     if override_reason:  # recorded after the booking it explains
         record(
             ctx, action="appointment.gate_override", entity=appointment, reason=override_reason,
             patient_id=patient.id, appointment_id=appointment.id,
         )  # fmt: skip
-    plan_notices(
-        ctx, appointment, kind=kind, location=location, patient=patient, change=Change.BOOKED,
-        manage_token=token, series_starts=series_starts, fresh=True,
-    )  # fmt: skip
     return Booked(appointment=appointment, manage_token=token)
 
 

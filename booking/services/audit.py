@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import date, datetime, time
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Column, inspect, select
@@ -23,12 +24,16 @@ def is_secret(field: str) -> bool:
 def snapshot(entity: Base) -> dict[str, Any]:
     """The entity's column values as JSON-safe data, secrets left out (and values read
     from other tables, such as a patient's opt-out moment, which the entity does not own)."""
-    mapper = inspect(type(entity))
-    return {
-        column.key: _json_safe(getattr(entity, column.key))
-        for column in mapper.column_attrs
+    return {key: _json_safe(getattr(entity, key)) for key in _logged_columns(type(entity))}
+
+
+@cache
+def _logged_columns(model: type[Base]) -> tuple[str, ...]:
+    return tuple(
+        column.key
+        for column in inspect(model).column_attrs
         if not is_secret(column.key) and isinstance(column.expression, Column)
-    }
+    )
 
 
 def _json_safe(value: Any) -> Any:

@@ -7,13 +7,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from booking.models import Appointment, AppointmentType, Location, Patient
 from booking.notice_rules import policy_of, quiet_hours
 from booking.services import reference
 from booking.services.context import Context
 from scheduler.facts import AppointmentFacts, Change, ContactRestriction
-from scheduler.planning import plan
+from scheduler.planning import fresh_rows, plan
+from scheduler.rules import NoticePolicy
 
 
 def facts_of(
@@ -63,19 +65,60 @@ def plan_notices(
     by_clinic: bool = False,
     clinician_names: Mapping[uuid.UUID, str] | None = None,
     previous_starts_at: datetime | None = None,
-    fresh: bool = False,
 ) -> int:
-    """Re-plan the appointment's notices in the caller's transaction, as of ``ctx.now``.
-    ``fresh``: the caller created the appointment in this transaction (no notices yet)."""
+    """Re-plan the appointment's notices in the caller's transaction, as of ``ctx.now``."""
+    facts = _facts(
+        ctx, appointment, kind, location, patient, change=change, manage_token=manage_token,
+        series_starts=series_starts, by_clinic=by_clinic, clinician_names=clinician_names,
+        previous_starts_at=previous_starts_at,
+    )  # fmt: skip
+    return plan(ctx.session, facts, now=ctx.now, policy=_policy(ctx, kind))
+
+
+def new_appointment_notices(
+    ctx: Context,
+    appointment: Appointment,
+    *,
+    kind: AppointmentType,
+    location: Location,
+    patient: Patient,
+    manage_token: str,
+    series_starts: Sequence[datetime] = (),
+) -> list[dict[str, Any]]:
+    """The notice rows of an appointment being created in this transaction, for the caller
+    to write with it (occupancy.claim): a new appointment has no notices to replace."""
+    facts = _facts(
+        ctx, appointment, kind, location, patient, change=Change.BOOKED,
+        manage_token=manage_token, series_starts=series_starts,
+    )  # fmt: skip
+    return fresh_rows(ctx.session, facts, now=ctx.now, policy=_policy(ctx, kind))
+
+
+def _facts(
+    ctx: Context,
+    appointment: Appointment,
+    kind: AppointmentType,
+    location: Location,
+    patient: Patient,
+    *,
+    change: Change,
+    manage_token: str | None,
+    series_starts: Sequence[datetime],
+    by_clinic: bool = False,
+    clinician_names: Mapping[uuid.UUID, str] | None = None,
+    previous_starts_at: datetime | None = None,
+) -> AppointmentFacts:
     names = reference.current(ctx).clinician_names if clinician_names is None else clinician_names
-    facts = facts_of(
+    return facts_of(
         appointment, kind, location, patient, change=change,
         clinician_name=names.get(appointment.clinician_id, ""),
         manage_path=f"/manage/{manage_token}" if manage_token else None,
         series_starts=series_starts, by_clinic=by_clinic, previous_starts_at=previous_starts_at,
     )  # fmt: skip
-    policy = policy_of(
+
+
+def _policy(ctx: Context, kind: AppointmentType) -> NoticePolicy:
+    return policy_of(
         kind.kind.value, kind.notice_policy, monitoring_form_days=kind.monitoring_form_days,
         quiet=quiet_hours(ctx.settings),
     )  # fmt: skip
-    return plan(ctx.session, facts, now=ctx.now, policy=policy, fresh=fresh)

@@ -8,6 +8,7 @@ that serializes every write. Either way a clash surfaces here as ``slot_taken``.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -41,6 +42,7 @@ from booking.models import (
 from booking.services.context import Context
 from core.db import lost_race
 from core.errors import Conflict
+from scheduler.planning import insert_rows, json_rows, rows_from_json
 
 _START_NAMESPACE = uuid.UUID("6f1c3a52-8e0b-4c8e-9d55-3c2f0e4a7b10")
 
@@ -197,17 +199,18 @@ def purge_expired_holds(ctx: Context, rows: list[Occupancy]) -> None:
 
 def claim(
     ctx: Context, rows: list[Occupancy], *, audit: dict[str, Any] | None = None,
-    new_owner: Appointment | None = None,
+    new_owner: Appointment | None = None, notices: Sequence[dict[str, Any]] = (),
 ) -> None:  # fmt: skip
     """Insert the rows; an overlap lost to a concurrent booking becomes a 409. ``audit``
     (see audit.event_values) is the owner's event, written with the rows. ``new_owner``,
-    the appointment the rows belong to when it is not in the session yet, is added to it.
+    the appointment the rows belong to when it is not in the session yet, is added to it;
+    ``notices`` are its notice rows (scheduler.planning.fresh_rows), written with it.
 
     The checks below touch only occupancy and holds, so they do not autoflush what the
     caller added. The rows and the event are written by Core, not the unit of work (the
     ORM's bookkeeping per row cost more than the statements): on PostgreSQL in one
-    statement, the new appointment and the rows in a data-modifying WITH and the event as
-    the main INSERT (foreign keys are checked at the statement's end)."""
+    statement, the new appointment, the rows and its notices in a data-modifying WITH and
+    the event as the main INSERT (foreign keys are checked at the statement's end)."""
     with ctx.session.no_autoflush:
         purge_expired_holds(ctx, rows)
         sqlite = ctx.session.get_bind().dialect.name == "sqlite"
@@ -225,12 +228,17 @@ def claim(
         connection = ctx.session.connection()
         if together and audit is not None:  # (audit: for the type checker)
             owner = _owner_values(new_owner) if new_owner is not None else {}
-            statement = _claim_audited(len(values), owned=new_owner is not None)
-            connection.execute(statement, _numbered(values) | audit | owner)
+            planned = json_rows(list(notices)) if notices else {}
+            statement = _claim_audited(
+                len(values), owned=new_owner is not None,
+                notice_columns=tuple(notices[0]) if notices else (),
+            )  # fmt: skip
+            connection.execute(statement, _numbered(values) | audit | owner | planned)
         else:
             connection.execute(insert(Occupancy), values)
             if audit is not None:
                 connection.execute(insert(AuditEvent), [audit])
+            insert_rows(connection, list(notices))
     except DBAPIError as exc:
         lost = lost_race(exc) or (
             isinstance(exc, IntegrityError) and "ex_occupancy_no_overlap" in str(exc.orig)
@@ -248,12 +256,13 @@ def _owner_values(owner: Appointment) -> dict[str, Any]:
     """The new appointment's columns as the claim's parameters. A column left unset is
     stored, and known to the session, as NULL; one with a default must be set."""
     values: dict[str, Any] = {}
-    for column in _OWNER_COLUMNS:
-        if column.key not in owner.__dict__:
-            if column.default is not None:
-                raise ValueError(f"set {column.key}: the claim does not apply defaults")
-            setattr(owner, column.key, None)
-        values[f"owner_{column.key}"] = getattr(owner, column.key)
+    state = owner.__dict__
+    for key, parameter, has_default in _OWNER_PARAMETERS:
+        if key not in state:
+            if has_default:
+                raise ValueError(f"set {key}: the claim does not apply defaults")
+            setattr(owner, key, None)
+        values[parameter] = state[key]
     return values
 
 
@@ -263,16 +272,18 @@ _COLUMNS = (
 )  # fmt: skip
 _EVENT_COLUMNS = tuple(column.key for column in AuditEvent.__table__.columns if column.key != "seq")
 _OWNER_COLUMNS = tuple(Appointment.__table__.columns)
+_OWNER_PARAMETERS = tuple((c.key, f"owner_{c.key}", c.default is not None) for c in _OWNER_COLUMNS)
 
 
 def _numbered(values: list[dict[str, Any]]) -> dict[str, Any]:
     return {f"{key}_{n}": value for n, row in enumerate(values) for key, value in row.items()}
 
 
-@lru_cache(maxsize=8)
-def _claim_audited(count: int, *, owned: bool) -> Insert:
-    """PostgreSQL: ``count`` occupancy rows and one audit event in one statement, and the
-    new appointment that owns them first when ``owned``. One
+@lru_cache(maxsize=16)
+def _claim_audited(count: int, *, owned: bool, notice_columns: tuple[str, ...]) -> Insert:
+    """PostgreSQL: ``count`` occupancy rows and one audit event in one statement, the new
+    appointment that owns them first when ``owned``, and its notices when there are
+    ``notice_columns``. One
     single-row INSERT per row, not one multi-row VALUES: SQLAlchemy never caches the
     compiled form of a multi-row VALUES, and compiling it cost a tenth of a booking."""
     claimed = [
@@ -285,6 +296,8 @@ def _claim_audited(count: int, *, owned: bool) -> Insert:
             column.key: bindparam(f"owner_{column.key}") for column in _OWNER_COLUMNS
         }
         claimed.insert(0, insert(Appointment).values(owner).cte("owner"))
+    if notice_columns:
+        claimed.append(rows_from_json(notice_columns).cte("planned"))
     event: dict[str, Any] = {key: bindparam(key) for key in _EVENT_COLUMNS}
     return insert(AuditEvent).values(event).add_cte(*claimed)
 

@@ -8,12 +8,13 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from core.db import Database
 from scheduler.facts import AppointmentFacts, Change
 from scheduler.models import Notice, NoticeStatus
-from scheduler.planning import plan
-from scheduler.rules import NoticeKind
+from scheduler.planning import fresh_rows, insert_rows, plan
+from scheduler.rules import DEFAULT_POLICY, NoticeKind
 from tests.scheduler.facts_helpers import NOW, NY, facts
 
 NY_ZONE = ZoneInfo(NY)
@@ -142,12 +143,16 @@ def _columns(notice: Notice) -> dict[str, object]:
     return found
 
 
+def _plan_fresh(session: Session, f: AppointmentFacts) -> None:
+    insert_rows(session.connection(), fresh_rows(session, f, now=NOW, policy=DEFAULT_POLICY))
+
+
 def test_a_fresh_plan_writes_what_the_general_path_writes(database: Database) -> None:
-    # A new appointment's notices go in as one executemany; the rows are the same.
+    # A new appointment's notices go in as one statement; the rows are the same.
     general, fresh = facts(kind="iv_infusion", minutes=120), facts(kind="iv_infusion", minutes=120)
     with database.session() as session:
         assert plan(session, general, now=NOW) == 5
-        assert plan(session, fresh, now=NOW, fresh=True) == 5
+        _plan_fresh(session, fresh)
     by_general, by_fresh = (
         rows(database, general.appointment_id),
         rows(database, fresh.appointment_id),
@@ -163,7 +168,7 @@ def test_a_fresh_series_session_keeps_the_series_one_confirmation(database: Data
     sessions = [facts(series_id=series, starts_in=timedelta(days=d)) for d in (10, 13)]
     with database.session() as session:
         for f in sessions:
-            plan(session, f, now=NOW, fresh=True)  # the second finds the first's row
+            _plan_fresh(session, f)  # the second finds the first's row
     confirmations = [n for n in rows(database) if n.kind is K.CONFIRMATION]
     assert [n.key for n in confirmations] == [f"series:{series}/confirmation/patient/0"]
 
