@@ -15,7 +15,7 @@ from booking.api.deps import (
     authenticates_in_route,
     commits_in_route,
 )
-from booking.api.throttle import BOOKING_LIMITS, HOLD_LIMITS
+from booking.api.throttle import HOLD_LIMITS, IDEMPOTENCY_KEY_MAX, LimitedCaller
 from booking.models import Appointment, AppointmentStatus, Hold
 from booking.schemas.appointments import (
     AppointmentDetailOut,
@@ -75,19 +75,14 @@ def create_hold(body: HoldIn, ctx: Caller) -> Hold:
     return appointments.create_hold(ctx, data=body)
 
 
-@router.post(
-    "/appointments",
-    response_model=BookedOut | PatientBookedOut,
-    status_code=201,
-    dependencies=[BOOKING_LIMITS],
-)
+@router.post("/appointments", response_model=BookedOut | PatientBookedOut, status_code=201)
 @commits_in_route
 @authenticates_in_route
 def book(
     request: Request,
     body: BookingIn,
-    ctx: LateCaller,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    ctx: LimitedCaller,
+    idempotency_key: Annotated[str | None, Header(max_length=IDEMPOTENCY_KEY_MAX)] = None,
 ) -> Response:
     """Book from a hold or directly. Send an ``Idempotency-Key`` to make retries safe."""
     booked = idempotency.book_once(ctx, data=body, key=idempotency_key)

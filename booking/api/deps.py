@@ -39,8 +39,14 @@ BearerToken = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
 async def _session(request: Request) -> AsyncIterator[Session]:
-    """Requests wait for their turn at the database here, on the event loop, not in a
-    worker thread (see Database.turn)."""
+    async with request_session(request) as session:
+        yield session
+
+
+@asynccontextmanager
+async def request_session(request: Request) -> AsyncIterator[Session]:
+    """The request's session. Requests wait for their turn at the database here, on the
+    event loop, not in a worker thread (see Database.turn)."""
     database: Database = request.app.state.database
     write = request.method not in READ_METHODS
     async with database.turn(write=write) as queued:
@@ -199,6 +205,13 @@ async def caller_checked_in_route(
     lookup waits for the route's own thread instead of taking a worker thread of its own
     (a hop costs more CPU than the lookup). The clock and settings are read from the app,
     not through dependencies of their own: the framework's work grows with each one."""
+    return unchecked_caller(request, session, credentials)
+
+
+def unchecked_caller(
+    request: Request, session: Session, credentials: HTTPAuthorizationCredentials | None
+) -> CallerContext:
+    """See :func:`caller_checked_in_route`."""
     state = request.app.state
     return _unchecked_caller(session, state.clock, state.settings, credentials)
 

@@ -175,3 +175,24 @@ def test_a_booking_body_that_does_not_validate_is_a_422_and_counts_against_no_li
         body = {"appointment_type_id": clinic.consult["id"], "patient": patient_details(0)}
         booked = client.post("/api/v1/appointments", json=body | {"starts_at": STARTS[0]})
         assert booked.status_code == 201, booked.text
+
+
+def test_an_idempotency_key_too_long_is_a_422_and_counts_against_no_limit(
+    clinic: Clinic, make_app: Callable[..., FastAPI], database: Database, clock: FrozenClock
+) -> None:
+    app = make_app(booking_rate_per_client="2/minute")
+    body = {"appointment_type_id": clinic.consult["id"], "patient": patient_details(0)}
+    too_long = {"Idempotency-Key": "k" * 201}
+    with _at(app, PATIENT) as client:
+        for start in STARTS[:3]:
+            answer = client.post(
+                "/api/v1/appointments", json=body | {"starts_at": start}, headers=too_long
+            )
+            expect_problem(answer, 422, "validation_error")
+        booked = client.post("/api/v1/appointments", json=body | {"starts_at": STARTS[0]})
+        assert booked.status_code == 201, booked.text
+        again = client.post("/api/v1/appointments", json=body | {"starts_at": STARTS[1]})
+        assert again.status_code == 201, again.text
+        _expect_429(
+            client.post("/api/v1/appointments", json=body | {"starts_at": STARTS[2]}), at_most=60
+        )
