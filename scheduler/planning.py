@@ -13,23 +13,11 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-import orjson
-from sqlalchemy import (
-    Connection,
-    Insert,
-    Text,
-    bindparam,
-    cast,
-    column,
-    func,
-    insert,
-    literal_column,
-    select,
-)
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Connection, Insert, insert, select
 from sqlalchemy.orm import Session
 
-from core.clock import SystemClock, as_utc
+from core.clock import SystemClock
+from core.json_rows import insert_from_json, json_text
 from scheduler.facts import AppointmentFacts
 from scheduler.models import Notice, NoticeStatus
 from scheduler.policy import PlannedNotice, PlannedStatus, context_of, notices_for
@@ -162,8 +150,7 @@ def insert_rows(connection: Connection, rows: list[dict[str, Any]]) -> None:
 
 def json_rows(rows: list[dict[str, Any]]) -> dict[str, str]:
     """The parameter of :func:`rows_from_json`."""
-    dumped = orjson.dumps(rows, default=_json_value, option=orjson.OPT_PASSTHROUGH_DATETIME)
-    return {ROWS_PARAMETER: dumped.decode()}
+    return {ROWS_PARAMETER: json_text(rows)}
 
 
 ROWS_PARAMETER = "notice_rows"
@@ -171,22 +158,8 @@ ROWS_PARAMETER = "notice_rows"
 
 @lru_cache(maxsize=4)
 def rows_from_json(columns: tuple[str, ...]) -> Insert:
-    """PostgreSQL: the INSERT of rows given as one JSON parameter (see :func:`json_rows`).
-    Each JSON object becomes a row of the table's own type, its values parsed as its columns."""
-    rows = cast(bindparam(ROWS_PARAMETER, type_=Text()), postgresql.JSON)
-    source = func.json_populate_recordset(literal_column("NULL::notices"), rows)
-    return insert(Notice).from_select(
-        columns, select(*map(column, columns)).select_from(source), include_defaults=False
-    )
-
-
-def _json_value(value: object) -> str:
-    # Instants as UTCDateTime would bind them; enums are str and need nothing.
-    if isinstance(value, datetime):
-        return as_utc(value).isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    raise TypeError(f"not stored as JSON: {type(value).__name__}")
+    """PostgreSQL: the INSERT of notice rows given as one JSON parameter (:func:`json_rows`)."""
+    return insert_from_json(Notice, columns, ROWS_PARAMETER)
 
 
 def _already_sent(

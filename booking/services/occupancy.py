@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Delete,
-    Insert,
     Select,
     and_,
     bindparam,
@@ -27,6 +26,7 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -42,6 +42,7 @@ from booking.models import (
 from booking.services.context import Context
 from core.db import lost_race
 from core.errors import Conflict
+from core.json_rows import insert_from_json, json_text
 from scheduler.planning import insert_rows, json_rows, rows_from_json
 
 _START_NAMESPACE = uuid.UUID("6f1c3a52-8e0b-4c8e-9d55-3c2f0e4a7b10")
@@ -227,13 +228,12 @@ def claim(
         ctx.session.flush()  # the owner (its rows refer to it) and whatever else is pending
         connection = ctx.session.connection()
         if together and audit is not None:  # (audit: for the type checker)
-            owner = _owner_values(new_owner) if new_owner is not None else {}
-            planned = json_rows(list(notices)) if notices else {}
-            statement = _claim_audited(
-                len(values), owned=new_owner is not None,
-                notice_columns=tuple(notices[0]) if notices else (),
-            )  # fmt: skip
-            connection.execute(statement, _numbered(values) | audit | owner | planned)
+            statement = _claim_together(
+                owned=new_owner is not None, notice_columns=tuple(notices[0]) if notices else ()
+            )
+            connection.exec_driver_sql(
+                statement, _together_values(values, audit, new_owner, notices)
+            )
         else:
             connection.execute(insert(Occupancy), values)
             if audit is not None:
@@ -252,18 +252,29 @@ def claim(
         ctx.session.add(new_owner)
 
 
+def _together_values(
+    values: list[dict[str, Any]], audit: dict[str, Any], owner: Appointment | None,
+    notices: Sequence[dict[str, Any]],
+) -> dict[str, str]:  # fmt: skip
+    """The parameters of :func:`_claim_together`: each table's rows as one JSON text."""
+    parameters = {"claimed_rows": json_text(values), "event_row": json_text([audit])}
+    if owner is not None:
+        parameters["owner_row"] = json_text([_owner_values(owner)])
+    if notices:
+        parameters |= json_rows(list(notices))
+    return parameters
+
+
 def _owner_values(owner: Appointment) -> dict[str, Any]:
-    """The new appointment's columns as the claim's parameters. A column left unset is
-    stored, and known to the session, as NULL; one with a default must be set."""
-    values: dict[str, Any] = {}
+    """The new appointment's columns. A column left unset is stored, and known to the
+    session, as NULL; one with a default must be set."""
     state = owner.__dict__
-    for key, parameter, has_default in _OWNER_PARAMETERS:
+    for key, has_default in _OWNER_UNSET:
         if key not in state:
             if has_default:
                 raise ValueError(f"set {key}: the claim does not apply defaults")
             setattr(owner, key, None)
-        values[parameter] = state[key]
-    return values
+    return {key: state[key] for key in _OWNER_COLUMNS}
 
 
 _COLUMNS = (
@@ -271,35 +282,27 @@ _COLUMNS = (
     "share_key", "expires_at", "appointment_id", "hold_id",
 )  # fmt: skip
 _EVENT_COLUMNS = tuple(column.key for column in AuditEvent.__table__.columns if column.key != "seq")
-_OWNER_COLUMNS = tuple(Appointment.__table__.columns)
-_OWNER_PARAMETERS = tuple((c.key, f"owner_{c.key}", c.default is not None) for c in _OWNER_COLUMNS)
+_OWNER_COLUMNS = tuple(column.key for column in Appointment.__table__.columns)
+_OWNER_UNSET = tuple((c.key, c.default is not None) for c in Appointment.__table__.columns)
 
 
-def _numbered(values: list[dict[str, Any]]) -> dict[str, Any]:
-    return {f"{key}_{n}": value for n, row in enumerate(values) for key, value in row.items()}
-
-
-@lru_cache(maxsize=16)
-def _claim_audited(count: int, *, owned: bool, notice_columns: tuple[str, ...]) -> Insert:
-    """PostgreSQL: ``count`` occupancy rows and one audit event in one statement, the new
+@lru_cache(maxsize=8)
+def _claim_together(*, owned: bool, notice_columns: tuple[str, ...]) -> str:
+    """PostgreSQL: the occupancy rows and the owner's audit event in one statement, the new
     appointment that owns them first when ``owned``, and its notices when there are
-    ``notice_columns``. One
-    single-row INSERT per row, not one multi-row VALUES: SQLAlchemy never caches the
-    compiled form of a multi-row VALUES, and compiling it cost a tenth of a booking."""
-    claimed = [
-        insert(Occupancy).values({key: bindparam(f"{key}_{n}") for key in _COLUMNS})
-        .cte(f"claimed_{n}")
-        for n in range(count)
-    ]  # fmt: skip
+    ``notice_columns``. Each table's rows go as one JSON parameter (core.json_rows): one
+    parameter per value cost a booking more than the statement itself. Compiled to the
+    driver's SQL once: executing it builds, compiles and hashes no expression."""
+    ctes = [insert_from_json(Occupancy, _COLUMNS, "claimed_rows").cte("claimed")]
     if owned:
-        owner: dict[str, Any] = {
-            column.key: bindparam(f"owner_{column.key}") for column in _OWNER_COLUMNS
-        }
-        claimed.insert(0, insert(Appointment).values(owner).cte("owner"))
+        ctes.insert(0, insert_from_json(Appointment, _OWNER_COLUMNS, "owner_row").cte("owner"))
     if notice_columns:
-        claimed.append(rows_from_json(notice_columns).cte("planned"))
-    event: dict[str, Any] = {key: bindparam(key) for key in _EVENT_COLUMNS}
-    return insert(AuditEvent).values(event).add_cte(*claimed)
+        ctes.append(rows_from_json(notice_columns).cte("planned"))
+    event = insert_from_json(AuditEvent, _EVENT_COLUMNS, "event_row")
+    return str(event.add_cte(*ctes).compile(dialect=_PSYCOPG))
+
+
+_PSYCOPG = psycopg_dialect()  # type: ignore[no-untyped-call]  # (untyped in SQLAlchemy)
 
 
 def _clashes(ctx: Context, rows: list[Occupancy]) -> bool:
