@@ -5,13 +5,12 @@ psycopg; one JSON text costs one, and PostgreSQL parses it into rows of the tabl
 (``json_populate_recordset``). Used where a hot path writes many values at once (a booking's
 appointment, its occupancy and its notices).
 
-Values are written as the column types would bind them: instants in UTC, UUIDs and enums
-(stored as their values) as text. A JSON ``null`` is SQL NULL.
+Values are written as the column types would bind them: instants with their offset, UUIDs
+and enums (stored as their values) as text. A JSON ``null`` is SQL NULL.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -21,7 +20,6 @@ from sqlalchemy import Insert, Text, bindparam, cast, column, func, insert, lite
 from sqlalchemy import select as select_
 from sqlalchemy.dialects import postgresql
 
-from core.clock import as_utc
 from core.db import Base
 
 
@@ -36,14 +34,10 @@ def insert_from_json(model: type[Base], columns: tuple[str, ...], parameter: str
 
 
 def json_text(rows: Sequence[dict[str, Any]]) -> str:
-    """The rows as the JSON text :func:`insert_from_json` reads."""
-    return orjson.dumps(rows, default=_json_value, option=orjson.OPT_PASSTHROUGH_DATETIME).decode()
-
-
-def _json_value(value: object) -> str:
-    # Instants as UTCDateTime binds them; orjson writes enums as their values and UUIDs as text.
-    if isinstance(value, datetime):
-        return as_utc(value).isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    raise TypeError(f"not stored as JSON: {type(value).__name__}")
+    """The rows as the JSON text :func:`insert_from_json` reads. Instants keep their offset
+    (PostgreSQL reads the same instant); a naive one is refused, as UTCDateTime refuses it."""
+    for row in rows:
+        for value in row.values():
+            if isinstance(value, datetime) and value.utcoffset() is None:
+                raise ValueError("naive datetime: every instant must carry a time zone")
+    return orjson.dumps(rows).decode()

@@ -9,13 +9,16 @@ from fastapi import APIRouter, Header, Query, Request, Response
 
 from booking.api.deps import (
     AnyStaff,
+    BearerToken,
     Caller,
+    CallerContext,
     FrontDesk,
     LateCaller,
     authenticates_in_route,
     commits_in_route,
+    in_session,
 )
-from booking.api.throttle import HOLD_LIMITS, IDEMPOTENCY_KEY_MAX, LimitedCaller
+from booking.api.throttle import HOLD_LIMITS, limit_booking
 from booking.models import Appointment, AppointmentStatus, Hold
 from booking.schemas.appointments import (
     AppointmentDetailOut,
@@ -76,20 +79,25 @@ def create_hold(body: HoldIn, ctx: Caller) -> Hold:
 
 
 @router.post("/appointments", response_model=BookedOut | PatientBookedOut, status_code=201)
-@commits_in_route
-@authenticates_in_route
-def book(
+async def book(
     request: Request,
     body: BookingIn,
-    ctx: LimitedCaller,
-    idempotency_key: Annotated[str | None, Header(max_length=IDEMPOTENCY_KEY_MAX)] = None,
+    credentials: BearerToken,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Response:
     """Book from a hold or directly. Send an ``Idempotency-Key`` to make retries safe."""
-    booked = idempotency.book_once(ctx, data=body, key=idempotency_key)
-    # The body is written here, in the route's worker thread, as the declared model would
-    # serialize: returning the model costs FastAPI another hop and a second validation.
-    view = _booked(booked, request.app.state.settings, ctx.actor)
-    return Response(view.model_dump_json(), status_code=201, media_type="application/json")
+    if credentials is None:
+        await limit_booking(request, body, idempotency_key)
+    settings = request.app.state.settings
+
+    def booking(ctx: CallerContext) -> Response:
+        booked = idempotency.book_once(ctx, data=body, key=idempotency_key)
+        # The body is written here, in the worker thread, as the declared model would
+        # serialize: returning the model costs FastAPI another hop and a second validation.
+        view = _booked(booked, settings, ctx.actor)
+        return Response(view.model_dump_json(), status_code=201, media_type="application/json")
+
+    return await in_session(request, credentials, booking)
 
 
 def _booked(

@@ -19,6 +19,7 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
+from starlette.datastructures import State
 
 from booking.models import Role
 from booking.services.context import Actor, Context
@@ -39,14 +40,8 @@ BearerToken = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
 async def _session(request: Request) -> AsyncIterator[Session]:
-    async with request_session(request) as session:
-        yield session
-
-
-@asynccontextmanager
-async def request_session(request: Request) -> AsyncIterator[Session]:
-    """The request's session. Requests wait for their turn at the database here, on the
-    event loop, not in a worker thread (see Database.turn)."""
+    """Requests wait for their turn at the database here, on the event loop, not in a
+    worker thread (see Database.turn)."""
     database: Database = request.app.state.database
     write = request.method not in READ_METHODS
     async with database.turn(write=write) as queued:
@@ -205,13 +200,6 @@ async def caller_checked_in_route(
     lookup waits for the route's own thread instead of taking a worker thread of its own
     (a hop costs more CPU than the lookup). The clock and settings are read from the app,
     not through dependencies of their own: the framework's work grows with each one."""
-    return unchecked_caller(request, session, credentials)
-
-
-def unchecked_caller(
-    request: Request, session: Session, credentials: HTTPAuthorizationCredentials | None
-) -> CallerContext:
-    """See :func:`caller_checked_in_route`."""
     state = request.app.state
     return _unchecked_caller(session, state.clock, state.settings, credentials)
 
@@ -272,3 +260,32 @@ def _signed_in_caller(pending: TokenCaller) -> CallerContext:
 
 
 LateCaller = Annotated[CallerContext, Depends(caller_checked_in_route)]
+
+
+async def in_session(
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None,
+    work: Callable[[CallerContext], R],
+) -> R:
+    """For the booking route, the busiest write: the whole unit of work in one worker
+    thread (the session opened, a token checked, ``work`` done, committed and closed), while
+    the request holds its turn at the database here, on the event loop (see _session). The
+    route takes no session dependency: the framework's set-up and tear-down of one, and
+    the hop its exit may take, cost a booking more than its own statements. A token that
+    is not valid is a 401 before ``work`` runs; a commit that fails is the answer."""
+    state = request.app.state
+    write = request.method not in READ_METHODS
+    async with state.database.turn(write=write) as queued:
+        return await run_in_threadpool(_in_session, state, write, queued, credentials, work)
+
+
+def _in_session(
+    state: State, write: bool, queued: bool,
+    credentials: HTTPAuthorizationCredentials | None, work: Callable[[CallerContext], R],
+) -> R:  # fmt: skip
+    database: Database = state.database
+    with database.session(write=write, queued=queued) as session:
+        caller = _unchecked_caller(session, state.clock, state.settings, credentials)
+        if isinstance(caller, TokenCaller):
+            caller = _signed_in_caller(caller)
+        return work(caller)

@@ -2,29 +2,19 @@
 caller with a valid staff token passes untouched. Attached to the routes in their
 decorators, so the routes themselves stay as they are.
 
-The booking route's limit is part of its caller (LimitedCaller), whose token the route
-checks in its own thread (deps.authenticates_in_route), after the limit: a caller with any
-bearer token passes the limit, and one whose token is not valid gets the route's 401 before
-anything is booked."""
+The booking route counts an anonymous caller with :func:`limit_booking` before its work;
+a caller with any bearer token passes, and one whose token is not valid gets the route's
+401 (deps.in_session) before anything is booked."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator, Iterator
-from typing import Annotated
+from collections.abc import Iterator
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from pydantic import ValidationError
 
-from booking.api.deps import (
-    AppSettings,
-    BearerToken,
-    Caller,
-    CallerContext,
-    request_session,
-    unchecked_caller,
-)
+from booking.api.deps import AppSettings, Caller
 from booking.schemas.appointments import BookingIn
 from booking.services import throttle
 
@@ -58,30 +48,11 @@ def _hold_limits(request: Request, ctx: Caller, settings: AppSettings) -> Iterat
         yield
 
 
-async def _limited_caller(
-    request: Request, credentials: BearerToken
-) -> AsyncIterator[CallerContext]:
-    """The booking route's caller, its token not checked yet (see LateCaller), once an
-    anonymous caller's booking has been counted. One dependency for the limit, the session
-    and the caller: the framework's work on every booking grows with each one."""
-    if credentials is None:
-        await _count_booking(request)
-    async with request_session(request) as session:
-        yield unchecked_caller(request, session, credentials)
-
-
-async def _count_booking(request: Request) -> None:
-    # The body is read here only for anonymous callers: declared as a parameter, FastAPI
-    # would validate it again for every booking. One that does not validate (nor a key
-    # longer than the route takes) is the route's 422 and, as before, counts against no
-    # limit. The count may reach a shared storage (a network round trip): a worker thread.
-    idempotency_key = request.headers.get("idempotency-key")
-    if idempotency_key is not None and len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
-        return
-    try:
-        body = BookingIn.model_validate_json(await request.body())
-    except ValidationError:
-        return
+async def limit_booking(request: Request, body: BookingIn, idempotency_key: str | None) -> None:
+    """Counts an anonymous caller's booking (a 429 past the limits), called by the route
+    with the body and key the framework validated: one that does not validate is the
+    route's 422 and counts against no limit. The count may reach a shared storage (a
+    network round trip), so it runs in a worker thread."""
     limits = _throttle(request, request.app.state.settings)
     await run_in_threadpool(
         limits.attempt, client_key=_client_key(request, limits),
@@ -89,9 +60,5 @@ async def _count_booking(request: Request) -> None:
     )  # fmt: skip
 
 
-IDEMPOTENCY_KEY_MAX = 200  # the booking route's Idempotency-Key header
-
 # scope="function": set up after, and torn down before, the request's session.
 HOLD_LIMITS = Depends(_hold_limits, scope="function")
-# scope="function": the session commits before the response is sent (see deps.DbSession).
-LimitedCaller = Annotated[CallerContext, Depends(_limited_caller, scope="function")]

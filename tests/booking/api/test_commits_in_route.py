@@ -1,5 +1,6 @@
-"""Booking and availability commit in the route's own worker thread (``commits_in_route``):
-the booking is stored when its answer arrives, and a commit that fails is the answer."""
+"""Booking and availability commit in the route's own worker thread (``in_session``,
+``commits_in_route``): the booking is stored when its answer arrives, and a commit that fails
+is the answer."""
 
 from __future__ import annotations
 
