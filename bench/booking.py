@@ -14,9 +14,8 @@ afterwards), migrated with ``clinic db upgrade``:
    model_dump_json, GC pauses, and the bare read of the same occupancy rows (raw SQL);
 3. booking throughput: 16 threads, each with its own keep-alive client, book distinct,
    mutually compatible slots taken from GET availability, with CPU per booking by process
-   (from /proc), beside the same load against a bare INSERT + commit endpoint
-   (``bench.bare_insert``) served the same way: four rounds of each, alternating, so a
-   drift in the machine's speed falls on both. Each server first gets 5 requests per
+   (from /proc); then the same load against a bare INSERT + commit endpoint
+   (``bench.bare_insert``) served the same way. Each server first gets 5 requests per
    client, not measured, so both are measured warm;
 4. contention: 64 concurrent public bookings of one slot; exactly one may win.
 
@@ -67,7 +66,7 @@ from bench.harness import (
     load_average,
     log_errors,
 )
-from bench.load import Job, LoadResult, hammer, merged, per_s
+from bench.load import Job, hammer
 from bench.throughput import count_booked, measure_book_in_process, plan_bookings
 from core.clock import SystemClock
 from core.db import Database
@@ -90,12 +89,11 @@ class Profile:
     # and every pooled connection has them prepared (psycopg prepares on the fifth use), so
     # both servers are measured warm, as a clinic's would be after its first minutes.
     warm_up: int = 5 * CLIENTS
-    rounds: int = 4  # of bookings and bare inserts, alternating (see booking_throughput)
 
 
 FULL = Profile(availability_requests=30, split_repeats=20, bookings=400, bare_requests=1_200)
 QUICK = Profile(availability_requests=10, split_repeats=5, bookings=120, bare_requests=300,
-                warm_up=2 * CLIENTS, rounds=2)  # fmt: skip
+                warm_up=2 * CLIENTS)  # fmt: skip
 
 
 # --------------------------------------------------------------------------- one database
@@ -143,48 +141,31 @@ def availability(
 
 
 def booking_throughput(
-    rig: Rig, clinic: Clinic, jobs: list[Job], warm_up: list[Job], profile: Profile
+    rig: Rig, clinic: Clinic, jobs: list[Job], warm_up: list[Job]
 ) -> dict[str, Any]:
-    """The planned bookings through ``clinic serve`` and the bare INSERT endpoint's load, in
-    alternating rounds after each server's warm-up (bookings too, not measured), and one
-    booking's in-process cost. Both servers stay up; each idles while the other is loaded.
-    Alternating puts the machine's drift in speed (seen here at 15% and more from one
-    minute to the next) on both alike, instead of on whichever was measured second."""
+    """The planned bookings through ``clinic serve`` after ``warm_up`` (bookings too, not
+    measured), and one booking's in-process cost."""
     book_cost = measure_book_in_process(rig.database, jobs[:20])
-    notes = [Job("/insert", {"note": f"bench {n}"}, "bare") for n in range(profile.bare_requests)]
     hammer(rig.base, clinic.headers, warm_up, CLIENTS, rig.product.process.pid)
-    hammer(rig.bare_base, {}, notes[: profile.warm_up], CLIENTS, rig.bare_server.process.pid)
     before = count_booked(rig.database)
-    bookings, inserts = alternate(rig, clinic, jobs, notes, profile.rounds)
-    load, bare_load = merged(bookings), merged(inserts)
+    load = hammer(rig.base, clinic.headers, jobs, CLIENTS, rig.product.process.pid)
     booking = {"clients": CLIENTS, "warm_up": len(warm_up), **load.figures(ok=201)}
     booking["mix"] = dict(Counter(job.label for job in jobs))
     booking["booked_rows_added"] = count_booked(rig.database) - before
     booking["in_process"] = book_cost
     booking["target_per_s"] = BOOKING_TARGET_PER_S
     booking["meets_target"] = booking["per_s"] >= BOOKING_TARGET_PER_S and not booking["errors"]
-    bare = {"clients": CLIENTS, "warm_up": profile.warm_up, **bare_load.figures(ok=201)}
-    rounds = [
-        round(per_s(b, 201) / per_s(i, 201), 2) for b, i in zip(bookings, inserts, strict=True)
-    ]
-    return {
-        "booking": booking, "bare_insert": bare, "rounds": profile.rounds,
-        "booking_over_bare": round(booking["per_s"] / bare["per_s"], 2),
-        "booking_over_bare_by_round": rounds,
-    }  # fmt: skip
+    return booking
 
 
-def alternate(
-    rig: Rig, clinic: Clinic, jobs: list[Job], notes: list[Job], rounds: int
-) -> tuple[list[LoadResult], list[LoadResult]]:
-    """``rounds`` loads of each server in turn: a share of the bookings, then of the inserts."""
-    bookings, inserts = [], []
-    for n in range(rounds):
-        some = jobs[n::rounds]
-        bookings.append(hammer(rig.base, clinic.headers, some, CLIENTS, rig.product.process.pid))
-        some = notes[n::rounds]
-        inserts.append(hammer(rig.bare_base, {}, some, CLIENTS, rig.bare_server.process.pid))
-    return bookings, inserts
+def bare_insert(rig: Rig, profile: Profile, booking_per_s: float) -> dict[str, Any]:
+    """The same load against the bare INSERT endpoint, with ``clinic serve`` stopped."""
+    rig.product.stop()  # the bare endpoint gets the machine to itself, as the product had
+    notes = [Job("/insert", {"note": f"bench {n}"}, "bare") for n in range(profile.bare_requests)]
+    hammer(rig.bare_base, {}, notes[: profile.warm_up], CLIENTS, rig.bare_server.process.pid)
+    bare = hammer(rig.bare_base, {}, notes, CLIENTS, rig.bare_server.process.pid)
+    figures = {"clients": CLIENTS, "warm_up": profile.warm_up, **bare.figures(ok=201)}
+    return {"bare_insert": figures, "booking_over_bare": round(booking_per_s / figures["per_s"], 2)}
 
 
 def measure(rig: Rig, profile: Profile, first: date, last: date, step: Stopwatch) -> dict[str, Any]:
@@ -201,11 +182,13 @@ def measure(rig: Rig, profile: Profile, first: date, last: date, step: Stopwatch
     jobs, race_slot = plan_bookings(rig.base, rig.database, clinic, first, last, count)
     step("bookings planned from GET availability")
     warm_up, jobs = jobs[: profile.warm_up], jobs[profile.warm_up :]
-    result.update(booking_throughput(rig, clinic, jobs, warm_up, profile))
-    step("booking throughput, beside the bare insert")
+    result["booking"] = booking_throughput(rig, clinic, jobs, warm_up)
+    step("booking throughput")
     result["contention"] = race(rig.base, clinic, race_slot)
     result["overlaps_after"] = count_overlaps(rig.database)
     step("contention")
+    result.update(bare_insert(rig, profile, result["booking"]["per_s"]))
+    step("bare insert")
     return result
 
 
@@ -279,9 +262,7 @@ def availability_rows(http: dict[str, Any], split: dict[str, Any]) -> Rows:
     ]  # fmt: skip
 
 
-def booking_rows(result: dict[str, Any]) -> Rows:
-    booking, bare = result["booking"], result["bare_insert"]
-    by_round = ", ".join(f"{ratio:g}" for ratio in result["booking_over_bare_by_round"])
+def booking_rows(booking: dict[str, Any], bare: dict[str, Any], over_bare: float) -> Rows:
     return [
         ("POST appointments (16 clients)",
          f"{booking['per_s']} bookings/s, p50 {booking['p50_ms']} ms, p95 {booking['p95_ms']} ms,"
@@ -297,7 +278,7 @@ def booking_rows(result: dict[str, Any]) -> Rows:
          f"{bare['per_s']} req/s, p50 {bare['p50_ms']} ms, p95 {bare['p95_ms']} ms, "
          f"{bare['succeeded']}/{bare['requests']} ok"),
         ("  CPU ms per request", cpu_line(bare)),
-        ("  booking / bare", f"{result['booking_over_bare']} (rounds: {by_round})"),
+        ("  booking / bare", f"{over_bare}"),
     ]  # fmt: skip
 
 
@@ -320,7 +301,7 @@ def table(result: dict[str, Any]) -> str:
     lines = [
         *seed_rows(result["seed"]),
         *availability_rows(result["availability_http"], result["availability_split"]),
-        *booking_rows(result),
+        *booking_rows(result["booking"], result["bare_insert"], result["booking_over_bare"]),
         *closing_rows(result),
     ]
     width = max(len(name) for name, _ in lines)

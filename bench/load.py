@@ -13,7 +13,6 @@ import time
 from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import zip_longest
 from typing import Any
 
 import httpx2 as httpx
@@ -57,26 +56,6 @@ class LoadResult:
             "errors": dict(self.errors),
             "error_examples": self.examples,
         }
-
-
-def merged(results: Sequence[LoadResult]) -> LoadResult:
-    """Several loads of one server as one: times, CPU and requests summed (each worker's
-    CPU in busiest-first order), the machine's busy share weighted by time."""
-    seconds = sum(r.seconds for r in results)
-    cpu = CpuUse(
-        seconds={key: sum(r.cpu.seconds[key] for r in results) for key in results[0].cpu.seconds},
-        workers=[sum(w) for w in zip_longest(*(r.cpu.workers for r in results), fillvalue=0.0)],
-        machine_busy=sum(r.cpu.machine_busy * r.seconds for r in results) / seconds,
-    )
-    return LoadResult(
-        seconds, cpu, [x for r in results for x in r.latencies],
-        sum((r.statuses for r in results), Counter()), sum((r.errors for r in results), Counter()),
-        [x for r in results for x in r.examples][:3],
-    )  # fmt: skip
-
-
-def per_s(result: LoadResult, ok: int) -> float:
-    return result.statuses[ok] / result.seconds
 
 
 Outcome = tuple[float, int, str, str]  # seconds, status (0: transport error), code, body
