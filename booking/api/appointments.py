@@ -97,7 +97,7 @@ async def book(
         view = _booked(booked, settings, ctx.actor)
         return Response(view.model_dump_json(), status_code=201, media_type="application/json")
 
-    return await in_session(request, credentials, booking)
+    return await in_session(request, credentials, booking, placing=True)
 
 
 def _booked(

@@ -250,9 +250,9 @@ def authenticates_in_route(route: Callable[P, R]) -> Callable[P, R]:
     return run
 
 
-def _signed_in_caller(pending: TokenCaller) -> CallerContext:
+def _signed_in_caller(pending: TokenCaller, *, placing: bool = False) -> CallerContext:
     ctx = Context(session=pending.session, actor=Actor.system("auth"), now=pending.now)
-    signed_in = authenticate(ctx, token=pending.token)
+    signed_in = authenticate(ctx, token=pending.token, placing=placing)
     return CallerContext(
         session=pending.session, actor=signed_in.actor, now=pending.now, staff=signed_in,
         settings=pending.settings,
@@ -266,26 +266,33 @@ async def in_session(
     request: Request,
     credentials: HTTPAuthorizationCredentials | None,
     work: Callable[[CallerContext], R],
+    *,
+    placing: bool = False,
 ) -> R:
     """For the booking route, the busiest write: the whole unit of work in one worker
     thread (the session opened, a token checked, ``work`` done, committed and closed), while
     the request holds its turn at the database here, on the event loop (see _session). The
     route takes no session dependency: the framework's set-up and tear-down of one, and
     the hop its exit may take, cost a booking more than its own statements. A token that
-    is not valid is a 401 before ``work`` runs; a commit that fails is the answer."""
+    is not valid is a 401 before ``work`` runs; a commit that fails is the answer.
+    ``placing``: ``work`` places an appointment, so the token's check also takes its
+    schedule turn (sessions.authenticate)."""
     state = request.app.state
     write = request.method not in READ_METHODS
     async with state.database.turn(write=write) as queued:
-        return await run_in_threadpool(_in_session, state, write, queued, credentials, work)
+        return await run_in_threadpool(
+            _in_session, state, write, queued, credentials, work, placing
+        )
 
 
 def _in_session(
     state: State, write: bool, queued: bool,
     credentials: HTTPAuthorizationCredentials | None, work: Callable[[CallerContext], R],
+    placing: bool,
 ) -> R:  # fmt: skip
     database: Database = state.database
     with database.session(write=write, queued=queued) as session:
         caller = _unchecked_caller(session, state.clock, state.settings, credentials)
         if isinstance(caller, TokenCaller):
-            caller = _signed_in_caller(caller)
+            caller = _signed_in_caller(caller, placing=placing)
         return work(caller)

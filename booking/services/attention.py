@@ -19,6 +19,7 @@ from itertools import groupby
 from typing import Any
 
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from booking import availability as av
 from booking.availability import StrandReason
@@ -161,10 +162,27 @@ def take_turns(ctx: Context, *, change: bool) -> None:
     sign-in may predate the change it waited for."""
     if ctx.session.get_bind().dialect.name != "postgresql":
         return
+    if not change and ctx.session.info.get(_SHARED) is ctx.session.get_transaction():
+        return  # taken with the sign-in (SHARED_TURN)
     # One round trip: the function (migration 0013) reads the version once the lock is held.
     version = ctx.session.execute(_TURN, {"exclusive": change}).scalar()
     reference.read_again(ctx.session)
     reference.remember_version(ctx.session, version)
+
+
+# A placement's turn as a column of a statement the request sends anyway (a booking's
+# sign-in, sessions.authenticate): its value is the setup version, read once the lock is
+# held. PostgreSQL only. The caller tells the session with took_shared_turn.
+SHARED_TURN = func.take_schedule_turn(False).label("setup_version")
+_SHARED = "schedule_turn"  # session.info: the transaction holding the shared turn
+
+
+def took_shared_turn(session: Session, version: int | None) -> None:
+    """This transaction holds the placements' shared turn (SHARED_TURN), and ``version`` is
+    the setup version it read once the lock was held."""
+    reference.read_again(session)
+    reference.remember_version(session, version)
+    session.info[_SHARED] = session.get_transaction()
 
 
 _TURN = text("SELECT take_schedule_turn(:exclusive)")

@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import ColumnElement, Select, bindparam, select
 
 from booking.models import Role, StaffSession, StaffUser
 from booking.services import reference
+from booking.services.attention import SHARED_TURN, took_shared_turn
 from booking.services.audit import record
 from booking.services.context import Actor, Context
 from booking.services.staff import find_by_email, hash_password, verify_password
@@ -81,30 +83,44 @@ def login(ctx: Context, *, email: str, password: str, ttl: timedelta) -> IssuedT
     return IssuedToken(token=token, expires_at=session.expires_at, user=user)
 
 
+def _signed_in(version: ColumnElement[Any]) -> Select[Any]:
+    return (
+        select(
+            StaffSession.id, StaffSession.revoked_at, StaffSession.expires_at, StaffUser.id,
+            StaffUser.email, StaffUser.name, StaffUser.role, StaffUser.clinician_id,
+            StaffUser.active, version,
+        )
+        .join(StaffUser, StaffUser.id == StaffSession.user_id)
+        .where(StaffSession.token_hash == bindparam("token_hash"))
+    )  # fmt: skip
+
+
 # Built once with a parameter: this runs on every staff request, and building the select
 # (and its cache key, and adapting the cached result columns to a fresh copy) cost more
-# than sending it.
-_SIGNED_IN = (
-    select(
-        StaffSession.id, StaffSession.revoked_at, StaffSession.expires_at, StaffUser.id,
-        StaffUser.email, StaffUser.name, StaffUser.role, StaffUser.clinician_id,
-        StaffUser.active, reference.VERSION_COLUMN,
-    )
-    .join(StaffUser, StaffUser.id == StaffSession.user_id)
-    .where(StaffSession.token_hash == bindparam("token_hash"))
-)  # fmt: skip
+# than sending it. The setup version rides along; for a placement (PostgreSQL), the
+# placements' shared schedule turn, whose value is the version read once it is held.
+_SIGNED_IN = _signed_in(reference.VERSION_COLUMN)
+_SIGNED_IN_PLACING = _signed_in(SHARED_TURN)
 
 
-def authenticate(ctx: Context, *, token: str) -> SignedInStaff:
+def authenticate(ctx: Context, *, token: str, placing: bool = False) -> SignedInStaff:
+    """The signed-in staff member the token belongs to. ``placing``: the request is about
+    to place an appointment, and takes its schedule turn in this same statement (one round
+    trip fewer than attention.take_turns; a 401 rolls it back with the request)."""
     # Columns, not entities, on the session's connection: this runs on every staff request.
     # The setup version rides along, saving the request its own statement for it later
     # (see reference.remember_version).
-    result = ctx.session.connection().execute(_SIGNED_IN, {"token_hash": hash_token(token)})
-    row = result.one_or_none()
+    connection = ctx.session.connection()
+    placing = placing and connection.dialect.name == "postgresql"
+    statement = _SIGNED_IN_PLACING if placing else _SIGNED_IN
+    row = connection.execute(statement, {"token_hash": hash_token(token)}).one_or_none()
     if row is None:
         raise Unauthenticated("unknown or revoked token")
     *found, version = row
-    reference.remember_version(ctx.session, version)
+    if placing:
+        took_shared_turn(ctx.session, version)
+    else:
+        reference.remember_version(ctx.session, version)
     session_id, revoked_at, expires_at, user_id, email, name, role, clinician_id, active = found
     if revoked_at is not None or not active:
         raise Unauthenticated("unknown or revoked token")

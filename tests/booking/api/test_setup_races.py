@@ -1,8 +1,10 @@
 """A booking waiting for the schedule lock sees what the change it waited for recorded.
 
-On PostgreSQL the setup version rides with the staff sign-in lookup, before the booking
-takes its turn; a time off committed in between would otherwise be read from the process's
-older copy of the setup, and the booking land in it unnamed. (PostgreSQL only.)"""
+On PostgreSQL the setup version rides with the staff sign-in lookup; a booking that takes
+its turn later, or whose lookup takes it (a staff booking over HTTP) and waits there, must
+read the version once the turn is held: a time off committed meanwhile would otherwise be
+read from the process's older copy of the setup, and the booking land in it unnamed.
+(PostgreSQL only.)"""
 
 from __future__ import annotations
 
@@ -29,11 +31,15 @@ from tests.factories import make_patient
 pytestmark = postgresql_only  # SQLite's BEGIN IMMEDIATE serializes a change and a booking
 
 
-def _booking(clinic: Clinic, patient_id: str) -> BookingIn:
-    return BookingIn.model_validate({
+def _body(clinic: Clinic, patient_id: str) -> dict[str, str]:
+    return {
         "appointment_type_id": clinic.consult["id"], "starts_at": MONDAY_9,
         "patient_id": patient_id, "clinician_id": clinic.clinicians[0]["id"],
-    })  # fmt: skip
+    }  # fmt: skip
+
+
+def _booking(clinic: Clinic, patient_id: str) -> BookingIn:
+    return BookingIn.model_validate(_body(clinic, patient_id))
 
 
 def test_a_booking_reads_time_off_committed_before_its_turn(
@@ -54,7 +60,10 @@ def test_a_booking_reads_time_off_committed_before_its_turn(
 
 def _waiting_for_the_lock(database: Database) -> bool:
     with database.engine.connect() as connection:
-        waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        waiting = (
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        )
         return bool(connection.execute(text(waiting)).scalar())
 
 
@@ -90,3 +99,44 @@ def test_a_booking_that_waited_for_a_change_sees_it(
         assert booking.is_alive()
     booking.join(timeout=10)
     assert refused == ["time_off"]
+
+
+def test_a_staff_booking_whose_sign_in_waited_for_a_change_sees_it(
+    database: Database, client: TestClient, clinic: Clinic, clock: FrozenClock,
+    front_desk: SignedIn,
+) -> None:  # fmt: skip
+    """Over HTTP a staff booking takes its turn in its sign-in lookup: the lookup waits for
+    the change, and the booking reads the setup as the change left it."""
+    body = _body(clinic, make_patient(client, front_desk.headers)["id"])
+    answers: list[tuple[int, str]] = []
+
+    def book() -> None:
+        response = client.post("/api/v1/appointments", json=body, headers=front_desk.headers)
+        answers.append((response.status_code, response.json().get("code", "")))
+
+    away = PeriodIn.model_validate({
+        "starts_at": "2026-11-30T08:00:00-05:00", "ends_at": "2026-11-30T12:00:00-05:00",
+    })  # fmt: skip
+    with database.session() as session:
+        ctx = Context(session=session, actor=Actor.system(), now=clock.now())
+        clinician = uuid.UUID(clinic.clinicians[0]["id"])
+        hours.add_time_off(ctx, clinician_id=clinician, data=away)  # holds the lock until commit
+        booking = threading.Thread(target=book)
+        booking.start()
+        deadline = time.monotonic() + 10
+        while not _waiting_for_the_lock(database) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert _waiting_for_the_lock(database)
+        assert booking.is_alive()
+        assert "staff_sessions" in _waiting_query(database)
+    booking.join(timeout=10)
+    assert answers == [(422, "time_off")]
+
+
+def _waiting_query(database: Database) -> str:
+    with database.engine.connect() as connection:
+        waiting = (
+            "SELECT query FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            " AND datname = current_database()"
+        )
+        return str(connection.execute(text(waiting)).scalar())
