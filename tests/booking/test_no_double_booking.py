@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
@@ -82,6 +84,17 @@ def _race(base: str, path: str, type_id: str, starts_at: str) -> list[tuple[floa
         return list(pool.map(attempt, range(RACERS)))
 
 
+def _unexpected(answers: list[tuple[float, Any]], log: Path) -> str:
+    """What a failed race says: the statuses, each answer that was neither a win nor a
+    409 (when it came, what it said) and the server's warnings."""
+    odd = [f"{s:.2f} s: {r.status_code} {r.text[:200]}" for s, r in answers
+           if r.status_code not in (201, 409)]  # fmt: skip
+    counts = Counter(r.status_code for _, r in answers)
+    slowest = max(seconds for seconds, _ in answers)
+    server = log.read_text().splitlines()[-20:]
+    return "\n".join([f"{dict(counts)}, slowest {slowest:.2f} s", *odd[:5], "server:", *server])
+
+
 def _live(base: str, path: str) -> int:
     with httpx.Client(base_url=base) as http:
         login = {"email": "admin@clinic.example", "password": PASSWORD}
@@ -98,19 +111,20 @@ def _live(base: str, path: str) -> int:
     [(1, "/api/v1/appointments"), (1, "/api/v1/holds"), (2, "/api/v1/appointments")],
 )
 def test_exactly_one_of_64_concurrent_claims_wins_promptly(
-    db_url: str, workers: int, path: str
+    db_url: str, workers: int, path: str, tmp_path: Path
 ) -> None:
     assert clinic(db_url, "db", "upgrade").returncode == 0
     added = clinic(db_url, "user", "add", "--email", "admin@clinic.example", "--name", "Admin",
                    "--role", "admin", CLINIC_NEW_USER_PASSWORD=PASSWORD)  # fmt: skip
     assert added.returncode == 0, added.stderr
-    with serving(db_url, workers=workers) as base:
+    log = tmp_path / "server.log"
+    with serving(db_url, workers=workers, log=log) as base:
         ids = _setup(base)
         slot_day = date.today() + timedelta(days=7)
         starts_at = f"{slot_day.isoformat()}T10:00:00-06:00"
         answers = _race(base, path, ids["type"], starts_at)
         statuses = sorted(r.status_code for _, r in answers)
-        assert statuses == [201] + [409] * (RACERS - 1), statuses
+        assert statuses == [201] + [409] * (RACERS - 1), _unexpected(answers, log)
         codes = {r.json()["code"] for _, r in answers if r.status_code == 409}
         assert codes == {"slot_taken"}
         slowest = max(seconds for seconds, _ in answers)
