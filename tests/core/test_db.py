@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError, PendingRollbackError
 from sqlalchemy.orm import Session
 
 from core.db import Database, gave_up_waiting, normalise_url
+from tests.conftest import postgresql_only
 from core.errors import Busy
 
 
@@ -137,3 +138,26 @@ def test_a_lock_wait_that_ran_out_in_the_database_is_told_apart() -> None:
     other = sqlite3.OperationalError("no such table: t")
     other.sqlite_errorcode = sqlite3.SQLITE_ERROR
     assert not gave_up_waiting(OperationalError("SELECT", None, other))
+
+
+def _prepared(db: Database) -> list[str]:
+    """The statements prepared on the pool's most recent connection (LIFO: the one the
+    next checkout gets)."""
+    with db.engine.connect() as conn:
+        found = conn.execute(text("SELECT statement FROM pg_prepared_statements")).scalars()
+        statements = list(found)
+        conn.commit()
+    return statements
+
+
+@postgresql_only
+def test_a_pooled_connection_keeps_its_prepared_statements_through_health_checks(
+    database: Database,
+) -> None:
+    with database.session() as session:
+        session.execute(text("SELECT count(*) FROM patients WHERE email = :e"), {"e": "x"})
+    lookup = "SELECT count(*) FROM patients WHERE email = $1"
+    assert lookup in _prepared(database)  # prepared on its first use, not its fifth
+    assert database.ping() is True
+    assert database.ping() is True
+    assert lookup in _prepared(database)  # a rollback would have deallocated them all
