@@ -28,6 +28,7 @@ from booking import availability as av
 from booking.models import AppointmentType, Location, Occupancy
 from booking.schemas.appointments import AvailabilityOut, SlotOut
 from booking.services.context import Actor, Context
+from booking.services.occupancy import starts_after
 from booking.services.slots import read_availability_inputs
 from core.clock import SystemClock
 from core.db import Database
@@ -68,11 +69,12 @@ def measure_availability_http(
 
 BARE_READ = text(
     "SELECT resource_kind, resource_id, starts_at, ends_at, session_start, share_key "
-    "FROM occupancy WHERE resource_id IN :ids AND starts_at < :until AND ends_at > :since "
-    "AND (expires_at IS NULL OR expires_at > :now)"
+    "FROM occupancy WHERE resource_id IN :ids AND starts_at < :until AND starts_at > :reach "
+    "AND ends_at > :since AND (expires_at IS NULL OR expires_at > :now)"
 ).bindparams(
     bindparam("ids", expanding=True, type_=Uuid()),
     bindparam("until", type_=UTCDateTime()),
+    bindparam("reach", type_=UTCDateTime()),
     bindparam("since", type_=UTCDateTime()),
     bindparam("now", type_=UTCDateTime()),
 )
@@ -86,7 +88,8 @@ def typed_read(
         Occupancy.resource_kind, Occupancy.resource_id, Occupancy.starts_at,
         Occupancy.ends_at, Occupancy.session_start, Occupancy.share_key,
     ).where(
-        Occupancy.resource_id.in_(ids), Occupancy.starts_at < until, Occupancy.ends_at > since,
+        Occupancy.resource_id.in_(ids), Occupancy.starts_at < until,
+        Occupancy.starts_at > starts_after(since), Occupancy.ends_at > since,
         or_(Occupancy.expires_at.is_(None), Occupancy.expires_at > now),
     )  # fmt: skip
     return len(conn.execute(query).fetchall())
@@ -156,7 +159,8 @@ def reads_once(
         conn.execute(text("SELECT 1"))  # check the connection out before the clock starts
         t0 = time.perf_counter()
         fetched = conn.execute(
-            BARE_READ, {"ids": ids, "until": until, "since": since, "now": now}
+            BARE_READ,
+            {"ids": ids, "until": until, "reach": starts_after(since), "since": since, "now": now},
         ).fetchall()
         t1 = time.perf_counter()
         typed_read(conn, ids, since, until, now)

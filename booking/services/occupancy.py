@@ -47,6 +47,28 @@ from scheduler.planning import insert_rows, json_rows, rows_from_json
 
 _START_NAMESPACE = uuid.UUID("6f1c3a52-8e0b-4c8e-9d55-3c2f0e4a7b10")
 
+# No row is longer: a type's minutes are at most a day and each buffer 4 hours
+# (schemas/setup.py), and rows_for refuses anything longer. It bounds every overlap read
+# from below (see starts_after), so a read does not walk a resource's whole history.
+LONGEST_ROW = timedelta(hours=32)
+
+
+def starts_after(since: datetime) -> datetime:
+    """A row overlapping [since, ...) starts after this: it ends after ``since`` and lasts
+    at most LONGEST_ROW. With ``starts_at <`` the range's end, the index on (resource_id,
+    starts_at) is read over a bounded range instead of every row that started before it."""
+    return since - LONGEST_ROW
+
+
+def overlapping(since: str, until: str, reach: str) -> ColumnElement[bool]:
+    """Rows whose range meets [``since``, ``until``): the names are of bind parameters,
+    ``reach`` being starts_after(since)."""
+    return and_(
+        Occupancy.starts_at < bindparam(until),
+        Occupancy.starts_at > bindparam(reach),
+        Occupancy.ends_at > bindparam(since),
+    )
+
 
 def start_resource(clinician_id: uuid.UUID) -> uuid.UUID:
     """The resource id of a clinician's treatment starts (distinct from the clinician's own)."""
@@ -107,6 +129,8 @@ def rows_for(
                      window_end, owner_key)  # fmt: skip
         window.starts_at = start
         rows.append(window)
+    if any(r.ends_at - r.starts_at > LONGEST_ROW for r in rows):
+        raise ValueError("an occupancy row may last at most LONGEST_ROW")
     return rows
 
 
@@ -116,8 +140,7 @@ def _meets(n: int) -> ColumnElement[bool]:
     """Stored rows on the same resource as the ``n``-th row whose range overlaps its range."""
     return and_(
         Occupancy.resource_id == bindparam(f"resource_{n}"),
-        Occupancy.starts_at < bindparam(f"ends_{n}"),
-        Occupancy.ends_at > bindparam(f"starts_{n}"),
+        overlapping(f"starts_{n}", f"ends_{n}", f"reach_{n}"),
     )
 
 
@@ -126,6 +149,7 @@ def _params(rows: list[Occupancy]) -> dict[str, Any]:
     for n, row in enumerate(rows):
         params[f"resource_{n}"], params[f"share_{n}"] = row.resource_id, row.share_key
         params[f"starts_{n}"], params[f"ends_{n}"] = row.starts_at, row.ends_at
+        params[f"reach_{n}"] = starts_after(row.starts_at)
     return params
 
 
@@ -138,12 +162,11 @@ def _purge(count: int) -> Delete:
 
 def expired_holds_around() -> Delete:
     """The expired holds with a row on one of the resources ``ids`` overlapping
-    [``since``, ``until``): what a placement's busy read clears on PostgreSQL, in its own
-    statement (see :func:`cleared`)."""
+    [``since``, ``until``) (``reach``: starts_after(since)): what a placement's busy read
+    clears on PostgreSQL, in its own statement (see :func:`cleared`)."""
     stale = select(Occupancy.hold_id).where(
         Occupancy.resource_id.in_(bindparam("ids", expanding=True)),
-        Occupancy.starts_at < bindparam("until"),
-        Occupancy.ends_at > bindparam("since"),
+        overlapping("since", "until", "reach"),
         Occupancy.expires_at <= bindparam("now"),
     )
     return delete(Hold).where(Hold.id.in_(stale))

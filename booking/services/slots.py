@@ -142,7 +142,8 @@ def _busy(
     per booking and chair over the range), so each row costs a tuple and no objects."""
     sqlite = ctx.session.get_bind().dialect.name == "sqlite"
     query = _busy_query(sqlite=sqlite, ignoring=ignore_appointment is not None, clearing=clearing)
-    params = {"ids": [*clinicians, *rooms], "until": until, "since": since, "now": ctx.now}
+    params = {"ids": [*clinicians, *rooms], "until": until, "since": since, "now": ctx.now,
+              "reach": occupancy.starts_after(since)}  # fmt: skip
     if ignore_appointment is not None:
         params["ignore"] = ignore_appointment
     exclusive: dict[uuid.UUID, list[tuple[int, int]]] = {c: [] for c in clinicians}
@@ -189,8 +190,7 @@ def _busy_query(
         at(Occupancy.session_start), Occupancy.share_key == SUPERVISION,
     ).where(
         Occupancy.resource_id.in_(bindparam("ids", expanding=True)),
-        Occupancy.starts_at < bindparam("until"),
-        Occupancy.ends_at > bindparam("since"),
+        occupancy.overlapping("since", "until", "reach"),
         or_(Occupancy.expires_at.is_(None), Occupancy.expires_at > bindparam("now")),
     )  # fmt: skip
     if ignoring:
