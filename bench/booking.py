@@ -86,8 +86,8 @@ class Profile:
     bookings: int
     bare_requests: int
     # Sent to each server, unmeasured, before its load: every worker compiles its statements
-    # and every pooled connection has them prepared (psycopg prepares on the fifth use), so
-    # both servers are measured warm, as a clinic's would be after its first minutes.
+    # and the pooled connections it uses prepare them (on first use: core.db), so both
+    # servers are measured warm, as a clinic's would be after its first minutes.
     warm_up: int = 5 * CLIENTS
 
 
