@@ -103,6 +103,9 @@ def rows_for(
     after = timedelta(minutes=kind.buffer_after_minutes)
     start = place.starts_at
     supervised = kind.max_starts_per_window is not None
+    longest = max(kind.clinician_minutes, kind.room_minutes, kind.start_window_minutes)
+    if before + timedelta(minutes=longest) + after > LONGEST_ROW:
+        raise ValueError("an occupancy row may last at most LONGEST_ROW")
 
     def row(resource: ResourceKind, rid: uuid.UUID, end: datetime, key: str) -> Occupancy:
         # The id is set here, not by the column default: with every key known the flush
@@ -129,8 +132,6 @@ def rows_for(
                      window_end, owner_key)  # fmt: skip
         window.starts_at = start
         rows.append(window)
-    if any(r.ends_at - r.starts_at > LONGEST_ROW for r in rows):
-        raise ValueError("an occupancy row may last at most LONGEST_ROW")
     return rows
 
 
