@@ -12,8 +12,8 @@ from sqlalchemy.exc import OperationalError, PendingRollbackError
 from sqlalchemy.orm import Session
 
 from core.db import Database, gave_up_waiting, normalise_url
-from tests.conftest import postgresql_only
 from core.errors import Busy
+from tests.conftest import postgresql_only
 
 
 @pytest.fixture
