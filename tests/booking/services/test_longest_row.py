@@ -26,8 +26,10 @@ NOON = datetime(2026, 12, 14, 17, tzinfo=UTC)
 
 def _cap(field: str) -> int:
     """The largest value AppointmentTypeIn accepts for ``field``."""
-    (limit,) = (m.le for m in AppointmentTypeIn.model_fields[field].metadata if isinstance(m, Le))
-    return int(limit)
+    metadata = AppointmentTypeIn.model_fields[field].metadata
+    (limit,) = (m.le for m in metadata if isinstance(m, Le))
+    assert isinstance(limit, int)
+    return limit
 
 
 def _longest_type(*, one_start: bool = True) -> AppointmentType:
