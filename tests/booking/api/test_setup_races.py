@@ -11,6 +11,8 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 from fastapi.testclient import TestClient
@@ -67,6 +69,30 @@ def _waiting_for_the_lock(database: Database) -> bool:
         return bool(connection.execute(text(waiting)).scalar())
 
 
+@contextmanager
+def _waiting_for_time_off(
+    database: Database, clinic: Clinic, clock: FrozenClock, book: Callable[[], None]
+) -> Iterator[None]:
+    """The first clinician's time off over the booked morning, recorded and left uncommitted
+    (it holds the schedule lock) while ``book`` runs in a thread until that waits for the
+    lock; then the block runs, and once the time off is committed the booking finishes."""
+    away = PeriodIn.model_validate({
+        "starts_at": "2026-11-30T08:00:00-05:00", "ends_at": "2026-11-30T12:00:00-05:00",
+    })  # fmt: skip
+    with database.session() as session:
+        ctx = Context(session=session, actor=Actor.system(), now=clock.now())
+        hours.add_time_off(ctx, clinician_id=uuid.UUID(clinic.clinicians[0]["id"]), data=away)
+        booking = threading.Thread(target=book)
+        booking.start()
+        deadline = time.monotonic() + 10
+        while not _waiting_for_the_lock(database) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert _waiting_for_the_lock(database)
+        assert booking.is_alive()
+        yield
+    booking.join(timeout=10)
+
+
 def test_a_booking_that_waited_for_a_change_sees_it(
     database: Database, client: TestClient, clinic: Clinic, clock: FrozenClock,
     front_desk: SignedIn,
@@ -84,20 +110,8 @@ def test_a_booking_that_waited_for_a_change_sees_it(
             except DomainError as error:
                 refused.append(error.code)
 
-    away = PeriodIn.model_validate({
-        "starts_at": "2026-11-30T08:00:00-05:00", "ends_at": "2026-11-30T12:00:00-05:00",
-    })  # fmt: skip
-    with database.session() as session:
-        ctx = Context(session=session, actor=Actor.system(), now=clock.now())
-        clinician = uuid.UUID(clinic.clinicians[0]["id"])
-        hours.add_time_off(ctx, clinician_id=clinician, data=away)  # holds the lock until commit
-        booking = threading.Thread(target=book)
-        booking.start()
-        deadline = time.monotonic() + 10
-        while not _waiting_for_the_lock(database) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert booking.is_alive()
-    booking.join(timeout=10)
+    with _waiting_for_time_off(database, clinic, clock, book):
+        pass
     assert refused == ["time_off"]
 
 
@@ -114,22 +128,8 @@ def test_a_staff_booking_whose_sign_in_waited_for_a_change_sees_it(
         response = client.post("/api/v1/appointments", json=body, headers=front_desk.headers)
         answers.append((response.status_code, response.json().get("code", "")))
 
-    away = PeriodIn.model_validate({
-        "starts_at": "2026-11-30T08:00:00-05:00", "ends_at": "2026-11-30T12:00:00-05:00",
-    })  # fmt: skip
-    with database.session() as session:
-        ctx = Context(session=session, actor=Actor.system(), now=clock.now())
-        clinician = uuid.UUID(clinic.clinicians[0]["id"])
-        hours.add_time_off(ctx, clinician_id=clinician, data=away)  # holds the lock until commit
-        booking = threading.Thread(target=book)
-        booking.start()
-        deadline = time.monotonic() + 10
-        while not _waiting_for_the_lock(database) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert _waiting_for_the_lock(database)
-        assert booking.is_alive()
+    with _waiting_for_time_off(database, clinic, clock, book):
         assert "staff_sessions" in _waiting_query(database)
-    booking.join(timeout=10)
     assert answers == [(422, "time_off")]
 
 
